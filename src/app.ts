@@ -1,0 +1,114 @@
+// What an "app" is (DESIGN §1): detection happens once, when a dispatcher is built.
+import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { Server as HttpsServer } from 'node:https'
+import { Dispatcher } from './dispatcher.ts'
+import { dispatchFetch } from './fetch/entry.ts'
+
+/** `(req, res) => void`: Express, Connect, `koa.callback()`, any `http.createServer` listener. */
+// biome-ignore lint/suspicious/noExplicitAny: Express and friends declare their own req/res types
+export type NodeHandler = (req: any, res: any, ...rest: any[]) => unknown
+/** `(request, ...rest) => Response`: `hono.fetch`, Elysia, itty-router, Workers-style handlers. */
+// biome-ignore lint/suspicious/noExplicitAny: Fetch apps type their extra arguments freely
+export type FetchHandler = (request: Request, ...rest: any[]) => Response | Promise<Response>
+/** An object with a `fetch` method: a Hono or Elysia instance, a `{ fetch }` module. */
+export interface FetchApp {
+  fetch: FetchHandler
+}
+/** Anything switchyard can dispatch to. */
+export type App = NodeHandler | FetchHandler | FetchApp | HttpServer | HttpsServer | Dispatcher
+
+type LeafKind = 'node' | 'server' | 'fetch' | 'builtin'
+
+/**
+ * A classified app, ready to be invoked by either entry. Built-ins (notFound, error
+ * responses) carry both a Node and a Fetch implementation, so neither entry bridges them.
+ */
+export class Leaf {
+  /** @internal */ readonly _kind: LeafKind
+  /** @internal */ readonly _node:
+    | ((req: IncomingMessage, res: ServerResponse) => unknown)
+    | undefined
+  /** @internal */ readonly _fetch: FetchHandler | undefined
+  /** @internal */ readonly _server: HttpServer | undefined
+  /** @internal */ readonly _label: string
+
+  constructor(
+    kind: LeafKind,
+    label: string,
+    node?: NodeHandler,
+    fetch?: FetchHandler,
+    server?: HttpServer,
+  ) {
+    this._kind = kind
+    this._label = label
+    this._node = node
+    this._fetch = fetch
+    this._server = server
+  }
+
+  /** Every app switchyard hands out answers Fetch requests too. */
+  fetch = (request: Request, ...rest: unknown[]): Promise<Response> =>
+    dispatchFetch(this, request, rest)
+}
+
+/** Marks a function as a Node handler, whatever its declared arity. */
+export function node(handler: NodeHandler): Leaf {
+  if (typeof handler !== 'function') throw new TypeError('node(): expected a function')
+  return new Leaf('node', labelOf(handler), handler)
+}
+
+/** Marks a function as a Fetch handler, whatever its declared arity. */
+export function fetchApp(handler: FetchHandler): Leaf {
+  if (typeof handler !== 'function') throw new TypeError('fetchApp(): expected a function')
+  return new Leaf('fetch', labelOf(handler), undefined, handler)
+}
+
+/** What dispatchers hold: a leaf, or another dispatcher to resolve further. */
+export type Target = Leaf | Dispatcher
+
+/**
+ * Classifies an app once, when a dispatcher is built. Unclassifiable input is a TypeError
+ * here rather than a 500 at request time.
+ */
+export function toTarget(app: unknown, context: string): Target {
+  if (app instanceof Leaf || app instanceof Dispatcher) return app
+  if (typeof app === 'function') {
+    // Node handlers declare (req, res[, next]); Fetch handlers (request) or (...args).
+    return app.length >= 2
+      ? new Leaf('node', labelOf(app), app as NodeHandler)
+      : new Leaf('fetch', labelOf(app), undefined, app as FetchHandler)
+  }
+  if (app instanceof HttpServer || app instanceof HttpsServer) {
+    if (app.listening) {
+      throw new TypeError(`${context}: the server is already listening; pass one that is not`)
+    }
+    return new Leaf('server', 'http.Server', undefined, undefined, app)
+  }
+  if (typeof app === 'object' && app !== null) {
+    const fetch = (app as Partial<FetchApp>).fetch
+    if (typeof fetch === 'function')
+      return new Leaf('fetch', labelOf(app), undefined, fetch.bind(app))
+    throw new TypeError(`${context}: ${describeObject(app)}`)
+  }
+  throw new TypeError(
+    `${context}: expected an app (Node handler, Fetch handler or app, http.Server or dispatcher), got ${app === null ? 'null' : typeof app}`,
+  )
+}
+
+// Point at the usual mistakes with framework objects.
+function describeObject(app: object): string {
+  const candidate = app as { server?: unknown; callback?: unknown }
+  if (candidate.server instanceof HttpServer) {
+    return 'got an object with a `.server` (Fastify?): pass `app.server` after `await app.ready()`'
+  }
+  if (typeof candidate.callback === 'function') {
+    return 'got an object with a `.callback()` (Koa?): pass `app.callback()`'
+  }
+  return 'expected an app (Node handler, Fetch handler or app, http.Server or dispatcher), got an object without a fetch method'
+}
+
+function labelOf(app: object): string {
+  if (typeof app === 'function') return app.name ? `${app.name}()` : 'function'
+  const name = app.constructor?.name
+  return name && name !== 'Object' ? name : 'fetch app'
+}

@@ -1,0 +1,36 @@
+// The base every dispatcher extends: dispatchers resolve, entries invoke.
+import { Leaf, type Target } from './app.ts'
+import type { DispatchContext } from './context.ts'
+import { dispatchFetch } from './fetch/entry.ts'
+
+/** A node of the dispatch tree, as `switchyard routes` prints it. */
+export interface RouteNode {
+  kind: string
+  label: string
+  children?: Array<{ match: string; node: RouteNode }>
+}
+
+export abstract class Dispatcher {
+  /**
+   * Resolves the request to one leaf, updating `ctx` (base path, rest, params, key).
+   * Synchronous whenever no instance has to be created.
+   * @internal
+   */
+  abstract _resolve(ctx: DispatchContext): Leaf | Promise<Leaf>
+
+  /** The dispatch tree below this dispatcher. */
+  abstract routes(): RouteNode
+
+  /** Every dispatcher is a Fetch app; bound, so `{ fetch: app.fetch }` works. */
+  fetch = (request: Request, ...rest: unknown[]): Promise<Response> =>
+    dispatchFetch(this, request, rest)
+}
+
+/** Resolves a target: leaves are final, dispatchers go one level further. */
+export function resolveTarget(target: Target, ctx: DispatchContext): Leaf | Promise<Leaf> {
+  return target instanceof Leaf ? target : target._resolve(ctx)
+}
+
+export function describeTarget(target: Target): RouteNode {
+  return target instanceof Leaf ? { kind: target._kind, label: target._label } : target.routes()
+}

@@ -1,0 +1,17 @@
+export {
+  type App,
+  type FetchApp,
+  type FetchHandler,
+  fetchApp,
+  Leaf,
+  type NodeHandler,
+  node,
+} from './app.ts'
+export type { RequestView } from './context.ts'
+export { Dispatcher, type RouteNode } from './dispatcher.ts'
+export type { ErrorContext, ErrorReporter } from './errors.ts'
+export type { FetchEntryOptions } from './fetch/entry.ts'
+export { type FetchHandlerFn, toFetchHandler } from './fetch/handler.ts'
+export { type MountInfo, mountInfo } from './info.ts'
+export { type Mounts, mount } from './mount.ts'
+export { notFound } from './not-found.ts'

@@ -1,0 +1,1 @@
+export { type NodeListener, type NodeListenerOptions, toNodeListener } from './listener.ts'

@@ -1,0 +1,74 @@
+// Invokes a resolved leaf with a Node req/res, and funnels its failures.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Leaf, NodeHandler } from '../app.ts'
+import type { DispatchContext } from '../context.ts'
+import { describeError, type ErrorReporter, isReportable } from '../errors.ts'
+import { prepareNodeRequest } from './request.ts'
+
+/** What an entry contributes to invoking a leaf. */
+export interface NodeEntry {
+  report: ErrorReporter
+  /** A Node listener for a Fetch leaf; only entries that may reach Fetch leaves need it. */
+  bridge(leaf: Leaf): NodeHandler
+}
+
+export function invokeNode(
+  leaf: Leaf,
+  ctx: DispatchContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: NodeEntry,
+): void {
+  prepareNodeRequest(req, ctx)
+  if (ctx.leases !== undefined) res.once('close', () => ctx.release())
+  try {
+    let result: unknown
+    if (leaf._kind === 'server') {
+      ;(leaf._server as NonNullable<Leaf['_server']>).emit('request', req, res)
+      return
+    }
+    if (leaf._node !== undefined) result = leaf._node(req, res)
+    else result = entry.bridge(leaf)(req, res)
+    if (isThenable(result)) result.then(undefined, (error) => failNode(error, req, res, entry))
+  } catch (error) {
+    failNode(error, req, res, entry)
+  }
+}
+
+/**
+ * The Node side of the error funnel: a status page if nothing was sent yet, else the
+ * response is cut short (never corrupted), and the server goes on.
+ */
+export function failNode(
+  error: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: NodeEntry,
+): void {
+  if (isReportable(error)) {
+    entry.report(error, { method: req.method ?? 'GET', url: originalUrlOf(req) })
+  }
+  if (res.headersSent || res.writableEnded) {
+    if (!res.writableFinished) res.destroy()
+    return
+  }
+  const { status, text } = describeError(error)
+  const body = `${text}\n`
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  })
+  res.end(req.method === 'HEAD' ? undefined : body)
+}
+
+function originalUrlOf(req: IncomingMessage): string {
+  return (req as { originalUrl?: string }).originalUrl ?? req.url ?? ''
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  )
+}

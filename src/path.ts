@@ -1,0 +1,161 @@
+// Request-target parsing and RFC 3986 §6.2.2 path normalization. Pure functions.
+
+/** A request target split into its normalized path and its raw query (with the `?`, or ''). */
+export interface Target {
+  path: string
+  query: string
+  /** The target is exactly `path + query`: nothing was normalized away. */
+  exact: boolean
+}
+
+/** Why a request target was refused; becomes a 400. Not an Error: it is cheap and never thrown. */
+export class BadPath {
+  constructor(readonly message: string) {}
+}
+
+// An escape, a backslash, '//' or a dot-segment means the slow path; anything else is normal.
+const NEEDS_WORK = /[%\\]|\/\/|\/\.\.?(?:\/|$)/
+
+/**
+ * Splits an origin-form (`/a/b?q`) or absolute-form (`http://h/a/b?q`) target.
+ * The path is normalized; the query string is passed on untouched.
+ */
+export function parseTarget(target: string): Target | BadPath {
+  let start = 0
+  if (target.charCodeAt(0) !== 47 /* / */) {
+    start = absolutePathStart(target)
+    if (start < 0) return new BadPath(`Unsupported request target "${clip(target)}"`)
+  }
+  const q = target.indexOf('?', start)
+  let end = q < 0 ? target.length : q
+  const hash = target.indexOf('#', start)
+  if (hash >= 0 && hash < end) end = hash
+  const raw = start === 0 && end === target.length ? target : target.slice(start, end)
+  const query = q < 0 ? '' : target.slice(q, hash > q ? hash : target.length)
+  const path = normalizePath(raw)
+  if (path instanceof BadPath) return path
+  return { path, query, exact: path === raw && start === 0 && hash < 0 }
+}
+
+/** Where the path of an absolute-form target starts, or -1 if it is not one. */
+function absolutePathStart(target: string): number {
+  const scheme = target.startsWith('http://') ? 7 : target.startsWith('https://') ? 8 : -1
+  if (scheme < 0) return -1
+  // The path ends the authority; `http://host` and `http://host?q` have an empty path (`/`).
+  for (let i = scheme; i < target.length; i++) {
+    const c = target.charCodeAt(i)
+    if (c === 47 || c === 63 || c === 35) return i
+  }
+  return target.length
+}
+
+/**
+ * Normalizes an absolute path: percent-encoded unreserved characters are decoded, other
+ * escapes upper-cased, dot-segments removed and repeated slashes merged (so a rest never
+ * starts with `//`). `%2F` stays encoded and is never a separator. Returns the input
+ * itself when there is nothing to do.
+ */
+export function normalizePath(path: string): string | BadPath {
+  if (path === '') return '/'
+  if (path.charCodeAt(0) !== 47) return new BadPath(`Path must start with "/": "${clip(path)}"`)
+  if (!NEEDS_WORK.test(path)) return path
+  if (path.includes('\\')) return new BadPath('Backslash in request path')
+  const decoded = path.includes('%') ? decodeUnreserved(path) : path
+  if (decoded instanceof BadPath) return decoded
+  return removeDotSegments(decoded)
+}
+
+function removeDotSegments(path: string): string {
+  const segments = path.split('/')
+  const out: string[] = []
+  // The first element is the empty string before the leading '/'.
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i] as string
+    const last = i === segments.length - 1
+    if (segment === '..') {
+      out.pop()
+      if (last) out.push('')
+    } else if (segment === '.') {
+      if (last) out.push('')
+    } else if (segment !== '' || last) {
+      out.push(segment)
+    }
+  }
+  return `/${out.join('/')}`
+}
+
+function decodeUnreserved(path: string): string | BadPath {
+  let out = ''
+  let from = 0
+  for (let i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 3)) {
+    const hi = hexValue(path.charCodeAt(i + 1))
+    const lo = hexValue(path.charCodeAt(i + 2))
+    if (hi < 0 || lo < 0) return new BadPath(`Invalid percent-encoding in path: "${clip(path)}"`)
+    const code = hi * 16 + lo
+    out += path.slice(from, i)
+    out += isUnreserved(code) ? String.fromCharCode(code) : path.slice(i, i + 3).toUpperCase()
+    from = i + 3
+  }
+  return out + path.slice(from)
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 65 && c <= 70) return c - 55
+  if (c >= 97 && c <= 102) return c - 87
+  return -1
+}
+
+// RFC 3986 §2.3: ALPHA / DIGIT / "-" / "." / "_" / "~"
+function isUnreserved(c: number): boolean {
+  return (
+    (c >= 65 && c <= 90) ||
+    (c >= 97 && c <= 122) ||
+    (c >= 48 && c <= 57) ||
+    c === 45 ||
+    c === 46 ||
+    c === 95 ||
+    c === 126
+  )
+}
+
+/**
+ * If `path` lies under `prefix` at a segment boundary, returns the rest (`/` for an exact
+ * hit), else undefined. Both are normalized; `prefix` has no trailing slash.
+ */
+export function restUnder(path: string, prefix: string): string | undefined {
+  if (!path.startsWith(prefix)) return undefined
+  if (path.length === prefix.length) return '/'
+  return path.charCodeAt(prefix.length) === 47 ? path.slice(prefix.length) : undefined
+}
+
+/**
+ * Validates a mount prefix given in configuration and returns its canonical form
+ * (normalized, no trailing slash). Throws a TypeError naming the problem.
+ */
+export function canonicalPrefix(prefix: unknown, context: string): string {
+  if (typeof prefix !== 'string' || prefix.charCodeAt(0) !== 47) {
+    throw new TypeError(
+      `${context}: mount prefix must be a string starting with "/", got ${String(prefix)}`,
+    )
+  }
+  if (/[?#\s]/.test(prefix)) {
+    throw new TypeError(`${context}: mount prefix "${prefix}" must not contain "?", "#" or spaces`)
+  }
+  const trimmed = prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix
+  const normal = normalizePath(trimmed)
+  if (normal instanceof BadPath || normal !== trimmed) {
+    const why = normal instanceof BadPath ? normal.message : `write it as "${normal}"`
+    throw new TypeError(`${context}: mount prefix "${prefix}" is not a normalized path (${why})`)
+  }
+  if (trimmed === '/') {
+    throw new TypeError(
+      `${context}: "/" cannot be a mount prefix; pass that app as the default app`,
+    )
+  }
+  return trimmed
+}
+
+function clip(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 61)}...` : s
+}
