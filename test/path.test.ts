@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { BadPath, canonicalPrefix, normalizePath, parseTarget, restUnder } from '../src/path.ts'
+
+describe('normalizePath', () => {
+  const cases: Array<[string, string]> = [
+    ['/', '/'],
+    ['', '/'],
+    ['/a/b', '/a/b'],
+    ['/a/b/', '/a/b/'],
+    ['/static/app.js', '/static/app.js'],
+    ['/a/./b', '/a/b'],
+    ['/a/../b', '/b'],
+    ['/../../b', '/b'],
+    ['/a/b/..', '/a/'],
+    ['/a/b/.', '/a/b/'],
+    ['/a/..', '/'],
+    ['/static/../backend/x', '/backend/x'],
+    ['/back%65nd/x', '/backend/x'],
+    ['/%41%7a%2D%2e%5F%7E', '/Az-._~'],
+    ['/a/%2e%2e/b', '/b'],
+    ['/a/%2E%2E/b', '/b'],
+    ['/a/.%2e/b', '/b'],
+    ['/backend%2Fx', '/backend%2Fx'],
+    ['/backend%2fx', '/backend%2Fx'],
+    ['/a%20b', '/a%20b'],
+    ['/a//b', '/a/b'],
+    ['//evil.com', '/evil.com'],
+    ['/backend//evil.com', '/backend/evil.com'],
+    ['/a/b//', '/a/b/'],
+    ['/...', '/...'],
+    ['/a..b', '/a..b'],
+  ]
+  for (const [input, expected] of cases) {
+    it(`${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () => {
+      assert.equal(normalizePath(input), expected)
+    })
+  }
+
+  it('returns the very same string when nothing changes (no allocation)', () => {
+    const path = '/backend/static/app.js'
+    assert.equal(normalizePath(path), path)
+  })
+
+  for (const bad of ['/%zz', '/%4', '/%', '/a%g0', '/a\\b', '/a/..\\..', 'a/b']) {
+    it(`refuses ${JSON.stringify(bad)}`, () => {
+      const result = normalizePath(bad)
+      assert.ok(result instanceof BadPath, `expected BadPath, got ${String(result)}`)
+      assert.ok(result.message.length > 0)
+    })
+  }
+})
+
+describe('parseTarget', () => {
+  it('splits the query and keeps it byte for byte', () => {
+    assert.deepEqual(parseTarget('/a/../b?x=%2e%2e&y=/../'), {
+      path: '/b',
+      query: '?x=%2e%2e&y=/../',
+      exact: false,
+    })
+  })
+  it('marks untouched targets exact', () => {
+    assert.deepEqual(parseTarget('/a/b?q=1'), { path: '/a/b', query: '?q=1', exact: true })
+    assert.equal((parseTarget('/a//b') as { exact: boolean }).exact, false)
+  })
+  it('takes the path of an absolute-form target', () => {
+    assert.deepEqual(parseTarget('http://example.com/a/b?q'), {
+      path: '/a/b',
+      query: '?q',
+      exact: false,
+    })
+    assert.deepEqual(parseTarget('https://example.com'), { path: '/', query: '', exact: false })
+    assert.deepEqual(parseTarget('http://example.com?q=1'), {
+      path: '/',
+      query: '?q=1',
+      exact: false,
+    })
+  })
+  it('drops a fragment', () => {
+    assert.deepEqual(parseTarget('/a#frag'), { path: '/a', query: '', exact: false })
+  })
+  it('refuses other target forms', () => {
+    assert.ok(parseTarget('*') instanceof BadPath)
+    assert.ok(parseTarget('example.com:443') instanceof BadPath)
+    assert.ok(parseTarget('ftp://example.com/') instanceof BadPath)
+  })
+})
+
+describe('restUnder', () => {
+  it('matches at segment boundaries only', () => {
+    assert.equal(restUnder('/backend', '/backend'), '/')
+    assert.equal(restUnder('/backend/', '/backend'), '/')
+    assert.equal(restUnder('/backend/x/y', '/backend'), '/x/y')
+    assert.equal(restUnder('/backendx', '/backend'), undefined)
+    assert.equal(restUnder('/back', '/backend'), undefined)
+    assert.equal(restUnder('/ADMIN', '/admin'), undefined)
+  })
+})
+
+describe('canonicalPrefix', () => {
+  it('accepts and canonicalizes', () => {
+    assert.equal(canonicalPrefix('/backend', 'mount()'), '/backend')
+    assert.equal(canonicalPrefix('/backend/', 'mount()'), '/backend')
+    assert.equal(canonicalPrefix('/api/v2', 'mount()'), '/api/v2')
+  })
+  const bad: Array<[unknown, RegExp]> = [
+    ['backend', /must be a string starting with "\/"/],
+    ['', /must be a string starting with "\/"/],
+    [42, /must be a string starting with "\/"/],
+    ['/', /cannot be a mount prefix/],
+    ['/a?b', /must not contain/],
+    ['/a b', /must not contain/],
+    ['/a/../b', /not a normalized path/],
+    ['/a//b', /not a normalized path/],
+    ['/back%65nd', /not a normalized path/],
+    ['/a\\b', /Backslash/],
+  ]
+  for (const [prefix, message] of bad) {
+    it(`refuses ${JSON.stringify(prefix)} with a TypeError`, () => {
+      assert.throws(
+        () => canonicalPrefix(prefix, 'mount()'),
+        (e: unknown) => {
+          assert.ok(e instanceof TypeError)
+          assert.match(e.message, /^mount\(\): /)
+          assert.match(e.message, message)
+          return true
+        },
+      )
+    })
+  }
+})
