@@ -31,6 +31,8 @@ export class Leaf {
   /** @internal */ readonly _fetch: FetchHandler | undefined
   /** @internal */ readonly _server: HttpServer | undefined
   /** @internal */ readonly _label: string
+  /** @internal The object the user gave, for dispose hooks and events. */
+  _source: unknown = undefined
 
   constructor(
     kind: LeafKind,
@@ -72,6 +74,17 @@ export type Target = Leaf | Dispatcher
  */
 export function toTarget(app: unknown, context: string): Target {
   if (app instanceof Leaf || app instanceof Dispatcher) return app
+  const leaf = classify(app, context)
+  leaf._source = app
+  return leaf
+}
+
+/** The app as the user gave it. */
+export function sourceOf(target: Target): unknown {
+  return target instanceof Leaf && target._source !== undefined ? target._source : target
+}
+
+function classify(app: unknown, context: string): Leaf {
   if (typeof app === 'function') {
     // Node handlers declare (req, res[, next]); Fetch handlers (request) or (...args).
     return app.length >= 2

@@ -1,6 +1,7 @@
 // The per-request state that dispatchers read and update while resolving.
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from './errors.ts'
+import { BadHost, forwardedHost, parseHost } from './host.ts'
 import { BadPath, parseTarget } from './path.ts'
 
 /** The read-only view of a request that key functions (`lazy`) get. */
@@ -8,8 +9,13 @@ export interface RequestView {
   readonly method: string
   /** The path still to be dispatched (normalized). */
   readonly path: string
-  /** The raw Host (or `:authority`) header value. */
-  readonly host: string | undefined
+  /**
+   * The normalized host name (lower-case, no port, no trailing dot; `[::1]` for IPv6),
+   * from X-Forwarded-Host when the proxy is trusted, else Host or `:authority`. Reading it
+   * for a malformed host ends the request with 400.
+   */
+  readonly host: string
+  /** A request header (case-insensitive name); repeated headers are joined with ", ". */
   header(name: string): string | undefined
 }
 
@@ -44,8 +50,22 @@ export abstract class DispatchContext implements RequestView {
     this.trustProxy = trustProxy
   }
 
+  #host: string | undefined = undefined
+
   abstract header(name: string): string | undefined
-  abstract get host(): string | undefined
+  /** The Host the request was sent to, as received (Host, `:authority` or the URL's). */
+  protected abstract rawHost(): string | undefined
+
+  get host(): string {
+    if (this.#host !== undefined) return this.#host
+    const raw = this.trustProxy
+      ? (forwardedHost(this.header('x-forwarded-host')) ?? this.rawHost())
+      : this.rawHost()
+    const host = parseHost(raw)
+    if (host instanceof BadHost) throw new HttpError(400, host.message)
+    this.#host = host
+    return host
+  }
 
   /** The prefix announced to the leaf in X-Forwarded-Prefix. */
   forwardedPrefix(base: string): string {
@@ -75,8 +95,9 @@ export class NodeContext extends DispatchContext {
     return this.req.method ?? 'GET'
   }
 
-  get host(): string | undefined {
-    return this.req.headers.host
+  protected rawHost(): string | undefined {
+    const headers = this.req.headers
+    return headers.host ?? (headers[':authority'] as string | undefined)
   }
 
   header(name: string): string | undefined {
@@ -100,8 +121,11 @@ export class FetchContext extends DispatchContext {
     return this.request.method
   }
 
-  get host(): string | undefined {
-    return this.request.headers.get('host') ?? new URL(this.request.url).host
+  // The runtime derived the URL from the request's authority; WHATWG already normalized it.
+  protected rawHost(): string | undefined {
+    const url = this.request.url
+    const start = url.indexOf('//') + 2
+    return url.slice(start, url.indexOf('/', start))
   }
 
   header(name: string): string | undefined {

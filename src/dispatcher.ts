@@ -21,6 +21,21 @@ export abstract class Dispatcher {
   /** The dispatch tree below this dispatcher. */
   abstract routes(): RouteNode
 
+  /** @internal The targets this dispatcher holds, for close(). */
+  abstract _children(): Iterable<Target>
+
+  /**
+   * Disposes every lazily created instance below this dispatcher (after its in-flight
+   * requests finish). Servers call it when they shut down.
+   */
+  async close(): Promise<void> {
+    const closing: Promise<void>[] = []
+    for (const child of this._children()) {
+      if (child instanceof Dispatcher) closing.push(child.close())
+    }
+    await Promise.all(closing)
+  }
+
   /** Every dispatcher is a Fetch app; bound, so `{ fetch: app.fetch }` works. */
   fetch = (request: Request, ...rest: unknown[]): Promise<Response> =>
     dispatchFetch(this, request, rest)

@@ -2,13 +2,17 @@
 
 /** An error that maps to an HTTP status; its message is safe to show the client. */
 export class HttpError extends Error {
+  /** Already logged where it happened (a factory failure is logged once, not per waiter). */
+  readonly logged: boolean
+
   constructor(
     readonly status: number,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; logged?: boolean },
   ) {
     super(message, options)
     this.name = 'HttpError'
+    this.logged = options?.logged ?? false
   }
 }
 
@@ -37,7 +41,8 @@ export function describeError(error: unknown): { status: number; text: string } 
 
 /** Client errors are the client's business; anything else is reported. */
 export function isReportable(error: unknown): boolean {
-  return !(error instanceof HttpError && error.status < 500 && error.cause === undefined)
+  if (!(error instanceof HttpError)) return true
+  return !error.logged && (error.status >= 500 || error.cause !== undefined)
 }
 
 const TEXTS: Record<number, string> = {

@@ -35,6 +35,10 @@ class MountDispatcher extends Dispatcher {
     return resolveTarget(this.#fallback, ctx)
   }
 
+  _children(): Iterable<Target> {
+    return [...this.#targets, this.#fallback]
+  }
+
   routes(): RouteNode {
     const children = this.#prefixes.map((prefix, i) => ({
       match: prefix,

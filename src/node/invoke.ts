@@ -20,7 +20,14 @@ export function invokeNode(
   entry: NodeEntry,
 ): void {
   prepareNodeRequest(req, ctx)
-  if (ctx.leases !== undefined) res.once('close', () => ctx.release())
+  if (ctx.leases !== undefined) {
+    // The client may have gone while an instance was being created: no 'close' will come.
+    if (res.destroyed || req.socket?.destroyed) {
+      ctx.release()
+      return
+    }
+    res.once('close', () => ctx.release())
+  }
   try {
     let result: unknown
     if (leaf._kind === 'server') {

@@ -1,0 +1,56 @@
+// hosts(): dispatch by Host with exact names, `*.example.com`, `{name}.example.com` and `*`.
+import { type App, type Leaf, type Target, toTarget } from './app.ts'
+import type { DispatchContext } from './context.ts'
+import { Dispatcher, describeTarget, type RouteNode, resolveTarget } from './dispatcher.ts'
+import { HostTable } from './host-table.ts'
+import { notFound } from './not-found.ts'
+
+export type HostPatterns = Record<string, App> | Iterable<readonly [string, App]>
+
+class HostsDispatcher extends Dispatcher {
+  readonly #table: HostTable<Target>
+  readonly #fallback: Target
+
+  constructor(table: HostTable<Target>, fallback: Target) {
+    super()
+    this.#table = table
+    this.#fallback = fallback
+  }
+
+  _resolve(ctx: DispatchContext): Leaf | Promise<Leaf> {
+    const match = this.#table.match(ctx.host)
+    if (match === undefined) return resolveTarget(this.#fallback, ctx)
+    if (match.params !== undefined) {
+      ctx.params = ctx.params === undefined ? match.params : { ...ctx.params, ...match.params }
+    }
+    return resolveTarget(match.value, ctx)
+  }
+
+  _children(): Iterable<Target> {
+    return [...this.#table.entries().map((entry) => entry.value), this.#fallback]
+  }
+
+  routes(): RouteNode {
+    const children = this.#table.entries().map((entry) => ({
+      match: entry.pattern,
+      node: describeTarget(entry.value),
+    }))
+    children.push({ match: '(no match)', node: describeTarget(this.#fallback) })
+    return { kind: 'hosts', label: 'hosts', children }
+  }
+}
+
+/**
+ * Dispatches by host name. Exact names beat `{capture}` patterns, which beat `*.` wildcards,
+ * which beat `*`; hosts that match nothing go to `fallback` (default: 404). A malformed
+ * Host gets 400.
+ */
+export function hosts(patterns: HostPatterns, fallback: App | null = null): Dispatcher {
+  const entries: Array<[string, Target]> = []
+  const list = Symbol.iterator in patterns ? patterns : Object.entries(patterns)
+  for (const [pattern, app] of list as Iterable<readonly [string, App]>) {
+    entries.push([pattern, toTarget(app, `hosts() app for "${pattern}"`)])
+  }
+  const target = fallback === null ? notFound() : toTarget(fallback, 'hosts() fallback')
+  return new HostsDispatcher(new HostTable(entries, 'hosts()'), target)
+}

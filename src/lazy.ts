@@ -1,0 +1,169 @@
+// lazy(): one instance per key, created on first use and kept in a bounded cache.
+// subdomains() and paths() are thin layers over it.
+import { type App, type Leaf, sourceOf, type Target, toTarget } from './app.ts'
+import {
+  type InstanceCache as Cache,
+  type CacheOptions,
+  InstanceCache,
+  type InstanceInfo,
+  type Lease,
+} from './cache.ts'
+import type { DispatchContext, RequestView } from './context.ts'
+import { Dispatcher, describeTarget, type RouteNode, resolveTarget } from './dispatcher.ts'
+import { HttpError } from './errors.ts'
+import { notFound } from './not-found.ts'
+
+/** Creates the app for a key; `null`/`undefined` means "no such key" (the fallback answers). */
+export type AppFactory = (
+  key: string,
+  request: RequestView,
+) => App | null | undefined | Promise<App | null | undefined>
+
+export interface LazyOptions extends Omit<CacheOptions<never>, 'dispose'> {
+  /** Answers requests without a key or whose factory gave null; default notFound(). */
+  fallback?: App | null
+  /** Called once per instance when it leaves the cache, after its in-flight requests. */
+  dispose?: (app: App, key: string) => unknown
+}
+
+export type LazyEvent = 'create' | 'evict' | 'error'
+
+/** How a lazy dispatcher finds its key and what it does around it. @internal */
+export interface KeyRule {
+  kind: string
+  label: string
+  key(ctx: DispatchContext): string | null | undefined
+  /** Runs on a hit, before the instance resolves (paths: shift the segment into the base). */
+  enter?(ctx: DispatchContext, key: string): void
+  /** Where requests go when there is no key or no instance. */
+  fallback(ctx: DispatchContext): Target
+  /** Extra targets to close. */
+  extra?: Target[]
+}
+
+export class LazyDispatcher extends Dispatcher {
+  readonly #rule: KeyRule
+  readonly #cache: Cache<Target, DispatchContext>
+  readonly #listeners = new Map<(...args: never[]) => void, (...args: never[]) => void>()
+
+  /** @internal */
+  constructor(rule: KeyRule, create: AppFactory, options: LazyOptions, context: string) {
+    super()
+    if (typeof create !== 'function') throw new TypeError(`${context}: create must be a function`)
+    this.#rule = rule
+    const dispose = options.dispose
+    this.#cache = new InstanceCache<Target, DispatchContext>(
+      async (key, ctx) => {
+        const app = await create(key, ctx)
+        return app === null || app === undefined
+          ? null
+          : toTarget(app, `${context} factory for "${key}"`)
+      },
+      {
+        max: options.max,
+        idleTimeout: options.idleTimeout,
+        negativeTtl: options.negativeTtl,
+        createTimeout: options.createTimeout,
+        dispose: async (target, key) => {
+          if (target instanceof Dispatcher) await target.close()
+          await dispose?.(sourceOf(target) as App, key)
+        },
+      },
+      context,
+    )
+  }
+
+  _resolve(ctx: DispatchContext): Leaf | Promise<Leaf> {
+    const key = this.#rule.key(ctx)
+    if (key === null || key === undefined) return resolveTarget(this.#rule.fallback(ctx), ctx)
+    if (typeof key !== 'string') throw new TypeError(`${this.#rule.kind}: the key must be a string`)
+    const acquired = this.#cache.acquire(key, ctx)
+    if (acquired instanceof Promise) {
+      return acquired.then(
+        (lease) => this.#enter(lease, key, ctx),
+        (error) => {
+          throw new HttpError(503, 'Service Unavailable', { cause: error, logged: true })
+        },
+      )
+    }
+    return this.#enter(acquired, key, ctx)
+  }
+
+  #enter(lease: Lease<Target> | null, key: string, ctx: DispatchContext): Leaf | Promise<Leaf> {
+    if (lease === null) return resolveTarget(this.#rule.fallback(ctx), ctx)
+    if (ctx.leases === undefined) ctx.leases = [lease]
+    else ctx.leases.push(lease)
+    ctx.key = key
+    this.#rule.enter?.(ctx, key)
+    return resolveTarget(lease.instance, ctx)
+  }
+
+  /** Swaps the key's instance gracefully: in-flight requests finish on the old one. */
+  invalidate(key: string): boolean {
+    return this.#cache.invalidate(key)
+  }
+
+  /** A snapshot of the live instances. */
+  instances(): InstanceInfo[] {
+    return this.#cache.instances()
+  }
+
+  /** `create (key, app)`, `evict (key, app, reason)`, `error (error, key, phase)`. */
+  on(event: LazyEvent, listener: (...args: never[]) => void): this {
+    const wrapped = (...args: unknown[]) => {
+      if (event !== 'error') args[1] = sourceOf(args[1] as Target)
+      ;(listener as (...args: unknown[]) => void)(...args)
+    }
+    this.#listeners.set(listener, wrapped)
+    this.#cache.on(event, wrapped as never)
+    return this
+  }
+
+  off(event: LazyEvent, listener: (...args: never[]) => void): this {
+    const wrapped = this.#listeners.get(listener)
+    if (wrapped !== undefined) this.#cache.off(event, wrapped as never)
+    this.#listeners.delete(listener)
+    return this
+  }
+
+  _children(): Iterable<Target> {
+    return this.#rule.extra ?? []
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all([this.#cache.close(), super.close()])
+  }
+
+  routes(): RouteNode {
+    const keys = this.#cache.instances().map((info) => info.key)
+    return {
+      kind: this.#rule.kind,
+      label: `${this.#rule.label} (${keys.length} live${keys.length ? `: ${keys.slice(0, 20).join(', ')}` : ''})`,
+      children: (this.#rule.extra ?? []).map((target) => ({
+        match: '(fallback)',
+        node: describeTarget(target),
+      })),
+    }
+  }
+}
+
+/**
+ * The general form: `lazy((r) => r.header('x-tenant') ?? null, createApp, { fallback })`.
+ * The key function sees a read-only view of the request (`host`, `path`, `method`,
+ * `header()`); no key or a null instance goes to `fallback` (default: 404).
+ */
+export function lazy(
+  key: (request: RequestView) => string | null | undefined,
+  create: AppFactory,
+  options: LazyOptions = {},
+): LazyDispatcher {
+  if (typeof key !== 'function') throw new TypeError('lazy(): key must be a function')
+  const fallback =
+    options.fallback == null ? notFound() : toTarget(options.fallback, 'lazy() fallback')
+  return new LazyDispatcher(
+    { kind: 'lazy', label: 'lazy', key, fallback: () => fallback, extra: [fallback] },
+    create,
+    options,
+    'lazy()',
+  )
+}

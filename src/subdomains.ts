@@ -1,0 +1,43 @@
+// subdomains(): the Flask docs' SubdomainDispatcher, on label boundaries, with a bounded cache.
+import { type App, toTarget } from './app.ts'
+import { normalizeDomain, subdomainOf } from './host.ts'
+import { type AppFactory, LazyDispatcher, type LazyOptions } from './lazy.ts'
+import { notFound } from './not-found.ts'
+
+export interface SubdomainOptions extends LazyOptions {
+  /** Serves the bare domain; without it the factory is called with ''. */
+  apex?: App
+}
+
+/**
+ * One lazily created instance per subdomain of `domain`: `a.example.com` has key `a`,
+ * `a.b.example.com` key `a.b`. Hosts outside the domain (`evilexample.com` included) and
+ * factory results of null go to `fallback` (default: 404), never to a tenant.
+ */
+export function subdomains(
+  domain: string,
+  create: AppFactory,
+  options: SubdomainOptions = {},
+): LazyDispatcher {
+  const base = normalizeDomain(domain, 'subdomains()')
+  const fallback =
+    options.fallback == null ? notFound() : toTarget(options.fallback, 'subdomains() fallback')
+  const apex = options.apex === undefined ? undefined : toTarget(options.apex, 'subdomains() apex')
+  const extra = apex === undefined ? [fallback] : [fallback, apex]
+  return new LazyDispatcher(
+    {
+      kind: 'subdomains',
+      label: `subdomains of ${base}`,
+      key: (ctx) => {
+        const key = subdomainOf(ctx.host, base)
+        return key === '' && apex !== undefined ? null : key
+      },
+      // A null key is either the apex (when an apex app is given) or a foreign host.
+      fallback: (ctx) => (apex !== undefined && ctx.host === base ? apex : fallback),
+      extra,
+    },
+    create,
+    options,
+    'subdomains()',
+  )
+}
