@@ -35,8 +35,10 @@ export interface KeyRule {
   key(ctx: DispatchContext): string | null | undefined
   /** Runs on a hit, before the instance resolves (paths: shift the segment into the base). */
   enter?(ctx: DispatchContext, key: string): void
-  /** Where requests go when there is no key or no instance. */
+  /** Where requests go when there is no key. */
   fallback(ctx: DispatchContext): Target
+  /** Where requests go when the factory gives null for the key. */
+  missing: Target
   /** Extra targets to close. */
   extra?: Target[]
 }
@@ -90,7 +92,7 @@ export class LazyDispatcher extends Dispatcher {
   }
 
   #enter(lease: Lease<Target> | null, key: string, ctx: DispatchContext): Leaf | Promise<Leaf> {
-    if (lease === null) return resolveTarget(this.#rule.fallback(ctx), ctx)
+    if (lease === null) return resolveTarget(this.#rule.missing, ctx)
     if (ctx.leases === undefined) ctx.leases = [lease]
     else ctx.leases.push(lease)
     ctx.key = key
@@ -161,7 +163,14 @@ export function lazy(
   const fallback =
     options.fallback == null ? notFound() : toTarget(options.fallback, 'lazy() fallback')
   return new LazyDispatcher(
-    { kind: 'lazy', label: 'lazy', key, fallback: () => fallback, extra: [fallback] },
+    {
+      kind: 'lazy',
+      label: 'lazy',
+      key,
+      fallback: () => fallback,
+      missing: fallback,
+      extra: [fallback],
+    },
     create,
     options,
     'lazy()',

@@ -24,6 +24,7 @@ export function paths(
       key: firstSegment,
       enter: shiftSegment,
       fallback: () => fallback,
+      missing: fallback,
       extra: [fallback],
     },
     create,

@@ -11,8 +11,9 @@ export interface SubdomainOptions extends LazyOptions {
 
 /**
  * One lazily created instance per subdomain of `domain`: `a.example.com` has key `a`,
- * `a.b.example.com` key `a.b`. Hosts outside the domain (`evilexample.com` included) and
- * factory results of null go to `fallback` (default: 404), never to a tenant.
+ * `a.b.example.com` key `a.b`. A factory result of null is a 404 (the seed's NotFound);
+ * hosts outside the domain (`evilexample.com` included) go to `fallback` (default: 404),
+ * never to a tenant.
  */
 export function subdomains(
   domain: string,
@@ -34,6 +35,7 @@ export function subdomains(
       },
       // A null key is either the apex (when an apex app is given) or a foreign host.
       fallback: (ctx) => (apex !== undefined && ctx.host === base ? apex : fallback),
+      missing: notFound(),
       extra,
     },
     create,

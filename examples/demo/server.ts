@@ -12,6 +12,7 @@ server.listen(port, host, () => {
   console.log('  /            Hono frontend')
   console.log('  /backend     Express backend')
   console.log('  /api/health  Fastify API')
+  console.log(`  http://acme.localhost:${port}/  a tenant, created on first use`)
 })
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
