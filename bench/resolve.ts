@@ -13,12 +13,16 @@ async function measure(live: number): Promise<void> {
   const hosts = Array.from({ length: live }, (_, i) => `t${i}.example.com`)
   for (let i = 0; i < live; i += 1000) {
     await Promise.all(
-      hosts.slice(i, i + 1000).map((host) => app.fetch(new Request(`http://${host}/`)).then((r) => r.arrayBuffer())),
+      hosts
+        .slice(i, i + 1000)
+        .map((host) => app.fetch(new Request(`http://${host}/`)).then((r) => r.arrayBuffer())),
     )
   }
   globalThis.gc?.()
   const before = process.memoryUsage().heapUsed
-  const reqs = hosts.map((host) => ({ url: '/x', method: 'GET', headers: { host } }) as unknown as IncomingMessage)
+  const reqs = hosts.map(
+    (host) => ({ url: '/x', method: 'GET', headers: { host } }) as unknown as IncomingMessage,
+  )
   const rounds = 2_000_000
   for (let pass = 0; pass < 2; pass++) {
     const start = process.hrtime.bigint()
@@ -30,7 +34,8 @@ async function measure(live: number): Promise<void> {
       ctx.release()
     }
     const ns = Number(process.hrtime.bigint() - start) / rounds
-    if (pass === 1) console.log(`${String(live).padStart(7)} live tenants: ${ns.toFixed(0)} ns per dispatch`)
+    if (pass === 1)
+      console.log(`${String(live).padStart(7)} live tenants: ${ns.toFixed(0)} ns per dispatch`)
   }
   void before
   await app.close()

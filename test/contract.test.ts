@@ -465,11 +465,7 @@ function contract(entryName: string, start: Entry): void {
           assert.equal(body.app, app)
         })
 
-        const todo =
-          entryName === 'fetch entry' && app === 'node'
-            ? 'src/fetch/inject.ts rejects on the aborted injected request; dispatchFetch reports it'
-            : undefined
-        it(`aborting GET ${path} is not reported as an app failure`, { todo }, async () => {
+        it(`aborting GET ${path} is not reported as an app failure`, async () => {
           reported.length = 0
           const probe = fx.armHang(app)
           const req = open(quietBase(), path)
@@ -559,8 +555,7 @@ function contract(entryName: string, start: Entry): void {
         { path: '/node/partial-async', message: 'node partial async boom' },
       ]
       for (const { path, message } of reports) {
-        const todo = knownReportBugs(entryName, path)
-        it(`GET ${path} is reported once, with its method and URL`, { todo }, async () => {
+        it(`GET ${path} is reported once, with its method and URL`, async () => {
           reported.length = 0
           await attempt(quietBase(), path)
           assert.deepEqual(
@@ -574,17 +569,6 @@ function contract(entryName: string, start: Entry): void {
       }
     })
   })
-}
-
-/** Report defects found by this suite (see the report that came with it). */
-function knownReportBugs(entryName: string, path: string): string | undefined {
-  if (entryName === 'node listener' && path.startsWith('/fetch/')) {
-    return 'src/node/fetch-bridge.ts reports Fetch leaf failures with { method: "?", url: "?" }'
-  }
-  if (entryName === 'fetch entry' && path === '/node/partial') {
-    return 'src/fetch/inject.ts: the injected request then fails with "socket hang up", reported a second time'
-  }
-  return undefined
 }
 
 for (const { name, start } of entries) contract(name, start)

@@ -57,7 +57,7 @@ describe('bounded cache', () => {
     const app = subdomains('example.com', (key) => tenantApp(key), {
       max: 2,
       dispose: (instance, key) => {
-        events.push(`dispose ${key} ${(instance as { id: string }).id}`)
+        events.push(`dispose ${key} ${(instance as unknown as { id: string }).id}`)
       },
     })
     const server = await listen(app)

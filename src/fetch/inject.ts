@@ -5,7 +5,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { Readable } from 'node:stream'
 import type { Leaf } from '../app.ts'
 import type { DispatchContext } from '../context.ts'
-import type { ErrorReporter } from '../errors.ts'
+import { type ErrorReporter, HttpError } from '../errors.ts'
 import { invokeNode, type NodeEntry } from '../node/invoke.ts'
 import { PipeSocket } from './pipe.ts'
 
@@ -38,7 +38,12 @@ export function injectNode(
     const abort = () => outgoing.destroy(request.signal.reason)
     request.signal.addEventListener('abort', abort, { once: true })
     outgoing.once('close', () => request.signal.removeEventListener('abort', abort))
-    outgoing.once('error', reject)
+    // The injected server side has its own error funnel, which already answered or
+    // reported; a connection that ends without a response is the app's doing (or the
+    // client's abort), not something to report a second time.
+    outgoing.once('error', (error) =>
+      reject(new HttpError(500, 'No response from the app', { cause: error, logged: true })),
+    )
     outgoing.once('response', (res) => resolve(toResponse(res, request.method)))
     if (request.body === null) outgoing.end()
     else Readable.fromWeb(request.body as never).pipe(outgoing)
