@@ -1,0 +1,119 @@
+// The lazy dispatchers' API: events with the user's apps, invalidate, close, nesting.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { lazy, mount, mountInfo, paths, subdomains } from '../src/index.ts'
+
+const text = async (
+  app: { fetch(r: Request): Promise<Response> },
+  url: string,
+  init?: RequestInit,
+) => {
+  const response = await app.fetch(new Request(url, init))
+  return `${response.status} ${await response.text()}`
+}
+
+function named(name: string) {
+  return {
+    name,
+    fetch: (request: Request) =>
+      new Response(`${name} ${new URL(request.url).pathname} ${mountInfo(request)?.basePath}`),
+  }
+}
+
+describe('lazy dispatcher API', () => {
+  it('emits create and evict with the apps the factory returned', async () => {
+    const created: unknown[] = []
+    const evicted: Array<[string, unknown, string]> = []
+    const app = lazy(
+      (r) => r.header('x-key') ?? null,
+      (key) => named(key),
+      { max: 1 },
+    )
+    app.on('create', (key: string, instance: unknown) => created.push([key, instance]))
+    app.on('evict', (key: string, instance: unknown, reason: string) =>
+      evicted.push([key, instance, reason]),
+    )
+    await text(app, 'http://h/', { headers: { 'x-key': 'a' } })
+    await text(app, 'http://h/', { headers: { 'x-key': 'b' } })
+    assert.equal((created[0] as [string, { name: string }])[1].name, 'a')
+    assert.equal(evicted.length, 1)
+    assert.equal(evicted[0]?.[0], 'a')
+    assert.equal((evicted[0]?.[1] as { name: string }).name, 'a')
+    assert.equal(evicted[0]?.[2], 'lru')
+  })
+
+  it('invalidate() swaps the instance; the next request gets a new one', async () => {
+    let n = 0
+    const app = lazy(
+      (r) => r.header('x-key') ?? null,
+      (key) => named(`${key}${++n}`),
+    )
+    const headers = { 'x-key': 'k' }
+    assert.equal(await text(app, 'http://h/', { headers }), '200 k1 / ')
+    assert.equal(app.invalidate('k'), true)
+    assert.equal(app.invalidate('nothing'), false)
+    assert.equal(await text(app, 'http://h/', { headers }), '200 k2 / ')
+  })
+
+  it('close() disposes every live instance, nested ones included', async () => {
+    const disposed: string[] = []
+    const inner = (key: string) =>
+      paths(null, (user) => named(`${key}/${user}`), {
+        dispose: (_app, user) => disposed.push(`${key}/${user}`),
+      })
+    const app = mount(null, {
+      '/t': subdomains('example.com', (key) => inner(key), {
+        dispose: (_app, key) => disposed.push(key),
+      }),
+    })
+    assert.equal(await text(app, 'http://acme.example.com/t/alice/x'), '200 acme/alice /x /t/alice')
+    assert.equal(await text(app, 'http://acme.example.com/t/bob/'), '200 acme/bob / /t/bob')
+    await app.close()
+    assert.deepEqual(disposed.sort(), ['acme', 'acme/alice', 'acme/bob'])
+  })
+
+  it('keys must be strings', async () => {
+    const app = lazy(
+      () => 42 as unknown as string,
+      () => named('x'),
+    )
+    const response = await app.fetch(new Request('http://h/'))
+    assert.equal(response.status, 500)
+  })
+
+  it('a lease is held until the response body has been read', async () => {
+    const disposed: string[] = []
+    const app = lazy(
+      (r) => r.header('x-key') ?? null,
+      (key) => named(key),
+      {
+        dispose: (_app, key) => disposed.push(key),
+      },
+    )
+    const response = await app.fetch(new Request('http://h/', { headers: { 'x-key': 'k' } }))
+    assert.equal(app.instances()[0]?.inFlight, 1)
+    app.invalidate('k')
+    await sleep(10)
+    assert.deepEqual(disposed, [], 'not disposed while its body is unread')
+    assert.equal(await response.text(), 'k / ')
+    await sleep(10)
+    assert.deepEqual(disposed, ['k'])
+  })
+
+  it('validates its arguments when built', () => {
+    assert.throws(() => lazy('x' as never, () => null), /lazy\(\): key must be a function/)
+    assert.throws(() => lazy(() => null, 'x' as never), /create must be a function/)
+    assert.throws(
+      () =>
+        lazy(
+          () => null,
+          () => null,
+          { max: 0 },
+        ),
+      /max/,
+    )
+    assert.throws(() => subdomains('exa mple.com', () => null), /subdomains\(\): invalid domain/)
+    assert.throws(() => paths(42 as never, () => null), TypeError)
+  })
+})
