@@ -1,56 +1,70 @@
-// Fetch leaves behind a Node entry, through @hono/node-server's lazy Request.
-import type { IncomingMessage } from 'node:http'
+// Fetch leaves behind a Node entry. @hono/node-server builds the lazy Request (nothing is
+// materialized unless the app reads it, and `request.signal` follows the client); the
+// Response is written here, so global Responses take a fast path without patching globals.
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { getRequestListener, RequestError } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Leaf, NodeHandler } from '../app.ts'
-import type { ErrorReporter } from '../errors.ts'
 import { attachedContext, attachInfo } from '../info.ts'
+import { failNode, type NodeEntry } from './invoke.ts'
+import { writeResponse } from './write-response.ts'
 
-// What @hono/node-server passes as the second argument (HTTP/1 or HTTP/2 bindings).
+// What @hono/node-server passes as the second argument.
 interface NodeBindings {
-  incoming: object
-  outgoing: object
+  incoming: IncomingMessage
+  outgoing: ServerResponse
 }
 
-/**
- * Builds the Node listener for one Fetch leaf. The Request is only materialized if the
- * app reads it; globals are left alone (`overrideGlobalObjects: false`). Failures of the
- * app are caught here, where the request is known, so they are reported with it.
- */
-export function createFetchBridge(leaf: Leaf, report: ErrorReporter): NodeHandler {
+export function createFetchBridge(leaf: Leaf, entry: NodeEntry): NodeHandler {
   const fetch = leaf._fetch
   if (fetch === undefined) throw new TypeError('createFetchBridge(): not a Fetch leaf')
-  const fail = (error: unknown, incoming: object): Response => {
-    const req = incoming as IncomingMessage & { originalUrl?: string }
-    report(error, { method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '' })
-    return plain(500, 'Internal Server Error')
+
+  const fail = (error: unknown, env: NodeBindings): Response => {
+    failNode(error, env.incoming, env.outgoing, entry)
+    return RESPONSE_ALREADY_SENT
   }
+  const send = (response: unknown, env: NodeBindings): Response | Promise<Response> => {
+    if (!(response instanceof Response)) {
+      return fail(new TypeError(`The app returned ${typeof response}, not a Response`), env)
+    }
+    const written = writeResponse(response, env.outgoing)
+    if (written === undefined) return RESPONSE_ALREADY_SENT
+    return written.then(
+      () => RESPONSE_ALREADY_SENT,
+      (error) => fail(error, env),
+    )
+  }
+
   return getRequestListener(
-    (request: Request, env: NodeBindings) => {
+    (request: Request, bindings) => {
+      const env = bindings as NodeBindings
       const ctx = attachedContext(env.incoming)
       if (ctx !== undefined) attachInfo(request, ctx)
       let result: Response | Promise<Response>
       try {
         result = fetch(request, env)
       } catch (error) {
-        return fail(error, env.incoming)
+        return fail(error, env)
       }
-      return result instanceof Promise ? result.catch((error) => fail(error, env.incoming)) : result
+      if (result instanceof Promise) {
+        return result.then(
+          (response) => send(response, env),
+          (error) => fail(error, env),
+        )
+      }
+      return send(result, env)
     },
     {
       overrideGlobalObjects: false,
       // Only reached when the Request itself cannot be built (a malformed Host or URL).
       errorHandler: (error: unknown) => {
-        if (error instanceof RequestError) return plain(400, `Bad Request: ${error.message}`)
-        report(error, { method: '-', url: '-' })
-        return plain(500, 'Internal Server Error')
+        const status = error instanceof RequestError ? 400 : 500
+        if (status === 500) entry.report(error, { method: '-', url: '-' })
+        return new Response(`${status === 400 ? 'Bad Request' : 'Internal Server Error'}\n`, {
+          status,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+        })
       },
     },
   )
-}
-
-function plain(status: number, text: string): Response {
-  return new Response(`${text}\n`, {
-    status,
-    headers: { 'content-type': 'text/plain; charset=utf-8' },
-  })
 }

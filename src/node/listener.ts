@@ -30,7 +30,7 @@ export function toNodeListener(app: App, options: NodeListenerOptions = {}): Nod
     bridge(leaf) {
       let bridge = bridges.get(leaf)
       if (bridge === undefined) {
-        bridge = createFetchBridge(leaf, report)
+        bridge = createFetchBridge(leaf, entry)
         bridges.set(leaf, bridge)
       }
       return bridge

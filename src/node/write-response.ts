@@ -1,0 +1,85 @@
+// Writes a Fetch Response to a Node ServerResponse: status and headers in one writeHead,
+// small bodies with a Content-Length in one write, streams chunk by chunk with backpressure.
+import type { ServerResponse } from 'node:http'
+
+type NodeHeaders = Record<string, string | string[]>
+
+export function writeResponse(response: Response, res: ServerResponse): void | Promise<void> {
+  const headers = toNodeHeaders(response.headers)
+  const body = response.body
+  if (body === null) {
+    res.writeHead(response.status, response.statusText || undefined, headers)
+    res.end()
+    return
+  }
+  return writeBody(body.getReader(), response, headers, res)
+}
+
+function toNodeHeaders(source: Headers): NodeHeaders {
+  const headers: NodeHeaders = {}
+  source.forEach((value, name) => {
+    headers[name] = value
+  })
+  // Iteration yields each Set-Cookie apart; keep them all.
+  if (headers['set-cookie'] !== undefined) headers['set-cookie'] = source.getSetCookie()
+  return headers
+}
+
+async function writeBody(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  response: Response,
+  headers: NodeHeaders,
+  res: ServerResponse,
+): Promise<void> {
+  try {
+    const first = await reader.read()
+    if (first.done) {
+      res.writeHead(response.status, response.statusText || undefined, headers)
+      res.end()
+      return
+    }
+    // A body that is already complete (a string, a buffer) goes out with a Content-Length
+    // in one write; anything slower is streamed, the first chunk without waiting.
+    const next = reader.read()
+    const second = await Promise.race([next, nextTurn()])
+    if (second !== undefined && second.done) {
+      if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+        headers['content-length'] = String(first.value.byteLength)
+      }
+      res.writeHead(response.status, response.statusText || undefined, headers)
+      res.end(first.value)
+      return
+    }
+    res.writeHead(response.status, response.statusText || undefined, headers)
+    res.write(first.value)
+    let chunk = second ?? (await next)
+    while (!chunk.done) {
+      if (!res.write(chunk.value)) await drained(res)
+      if (res.destroyed) {
+        await reader.cancel()
+        return
+      }
+      chunk = await reader.read()
+    }
+    res.end()
+  } catch (error) {
+    // The caller's error funnel answers 500, or cuts a started response short.
+    reader.cancel(error).catch(() => {})
+    throw error
+  }
+}
+
+const nextTurn = (): Promise<undefined> =>
+  new Promise((resolve) => setImmediate(resolve as () => void))
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
