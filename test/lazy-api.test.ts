@@ -38,9 +38,10 @@ describe('lazy dispatcher API', () => {
     await text(app, 'http://h/', { headers: { 'x-key': 'b' } })
     assert.equal((created[0] as [string, { name: string }])[1].name, 'a')
     assert.equal(evicted.length, 1)
-    assert.equal(evicted[0]?.[0], 'a')
-    assert.equal((evicted[0]?.[1] as { name: string }).name, 'a')
-    assert.equal(evicted[0]?.[2], 'lru')
+    const [key, instance, reason] = evicted[0] ?? []
+    assert.equal(key, 'a')
+    assert.equal((instance as { name: string }).name, 'a')
+    assert.equal(reason, 'lru')
   })
 
   it('invalidate() swaps the instance; the next request gets a new one', async () => {

@@ -42,7 +42,7 @@ async function writeBody(
     // in one write; anything slower is streamed, the first chunk without waiting.
     const next = reader.read()
     const second = await Promise.race([next, nextTurn()])
-    if (second !== undefined && second.done) {
+    if (second?.done) {
       if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
         headers['content-length'] = String(first.value.byteLength)
       }
