@@ -39,8 +39,8 @@ export interface KeyRule {
   fallback(ctx: DispatchContext): Target
   /** Where requests go when the factory gives null for the key. */
   missing: Target
-  /** Extra targets to close. */
-  extra?: Target[]
+  /** The fixed targets besides the instances, for routes() and close(). */
+  extra: Array<{ match: string; target: Target }>
 }
 
 export class LazyDispatcher extends Dispatcher {
@@ -129,7 +129,7 @@ export class LazyDispatcher extends Dispatcher {
   }
 
   _children(): Iterable<Target> {
-    return this.#rule.extra ?? []
+    return this.#rule.extra.map((entry) => entry.target)
   }
 
   override async close(): Promise<void> {
@@ -141,8 +141,8 @@ export class LazyDispatcher extends Dispatcher {
     return {
       kind: this.#rule.kind,
       label: `${this.#rule.label} (${keys.length} live${keys.length ? `: ${keys.slice(0, 20).join(', ')}` : ''})`,
-      children: (this.#rule.extra ?? []).map((target) => ({
-        match: '(fallback)',
+      children: this.#rule.extra.map(({ match, target }) => ({
+        match,
         node: describeTarget(target),
       })),
     }
@@ -169,7 +169,7 @@ export function lazy(
       key,
       fallback: () => fallback,
       missing: fallback,
-      extra: [fallback],
+      extra: [{ match: '(no key)', target: fallback }],
     },
     create,
     options,

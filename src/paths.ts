@@ -25,7 +25,7 @@ export function paths(
       enter: shiftSegment,
       fallback: () => fallback,
       missing: fallback,
-      extra: [fallback],
+      extra: [{ match: '(no user for the first segment)', target: fallback }],
     },
     create,
     options,

@@ -24,7 +24,8 @@ export function subdomains(
   const fallback =
     options.fallback == null ? notFound() : toTarget(options.fallback, 'subdomains() fallback')
   const apex = options.apex === undefined ? undefined : toTarget(options.apex, 'subdomains() apex')
-  const extra = apex === undefined ? [fallback] : [fallback, apex]
+  const extra = [{ match: `(hosts outside ${base})`, target: fallback }]
+  if (apex !== undefined) extra.unshift({ match: `${base} (apex)`, target: apex })
   return new LazyDispatcher(
     {
       kind: 'subdomains',

@@ -2,12 +2,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Leaf, NodeHandler } from '../app.ts'
 import type { DispatchContext } from '../context.ts'
-import { describeError, type ErrorReporter, isReportable } from '../errors.ts'
+import { describeError, type ErrorReporter, HttpError, isReportable } from '../errors.ts'
 import { prepareNodeRequest } from './request.ts'
 
 /** What an entry contributes to invoking a leaf. */
 export interface NodeEntry {
   report: ErrorReporter
+  /** Renders a 5xx as an HTML page (the dev server's error page); else plain text. */
+  renderError?: ErrorRenderer
   /** A Node listener for a Fetch leaf; only entries that may reach Fetch leaves need it. */
   bridge(leaf: Leaf): NodeHandler
 }
@@ -60,11 +62,33 @@ export function failNode(
     return
   }
   const { status, text } = describeError(error)
-  const body = `${text}\n`
-  res.writeHead(status, {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  })
+  const render = entry.renderError
+  if (render !== undefined && status >= 500) {
+    const cause = error instanceof HttpError && error.cause !== undefined ? error.cause : error
+    render(cause, req, status).then(
+      (html) => sendError(req, res, status, html, 'text/html; charset=utf-8'),
+      () => sendError(req, res, status, `${text}\n`, 'text/plain; charset=utf-8'),
+    )
+    return
+  }
+  sendError(req, res, status, `${text}\n`, 'text/plain; charset=utf-8')
+}
+
+export type ErrorRenderer = (
+  error: unknown,
+  req: IncomingMessage,
+  status: number,
+) => Promise<string>
+
+function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type: string,
+): void {
+  if (res.headersSent || res.destroyed) return
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) })
   res.end(req.method === 'HEAD' ? undefined : body)
 }
 

@@ -5,7 +5,7 @@ import { NodeContext } from '../context.ts'
 import { resolveTarget } from '../dispatcher.ts'
 import { type ErrorReporter, logError } from '../errors.ts'
 import { createFetchBridge } from './fetch-bridge.ts'
-import { failNode, invokeNode, type NodeEntry } from './invoke.ts'
+import { type ErrorRenderer, failNode, invokeNode, type NodeEntry } from './invoke.ts'
 
 export interface NodeListenerOptions {
   /**
@@ -15,6 +15,8 @@ export interface NodeListenerOptions {
   trustProxy?: boolean
   /** Where failures of apps are reported; default `console.error`. */
   onError?: ErrorReporter
+  /** Renders 5xx answers as HTML (the dev server's error page); default plain text. */
+  renderError?: ErrorRenderer
 }
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void
@@ -27,6 +29,7 @@ export function toNodeListener(app: App, options: NodeListenerOptions = {}): Nod
   const bridges = new WeakMap<Leaf, NodeHandler>()
   const entry: NodeEntry = {
     report,
+    renderError: options.renderError,
     bridge(leaf) {
       let bridge = bridges.get(leaf)
       if (bridge === undefined) {
