@@ -32,6 +32,8 @@ export type LazyEvent = 'create' | 'evict' | 'error'
 export interface KeyRule {
   kind: string
   label: string
+  /** How keys look, for routes(): `{key}.example.com`, `/{key}`. */
+  keyPattern: string
   key(ctx: DispatchContext): string | null | undefined
   /** Runs on a hit, before the instance resolves (paths: shift the segment into the base). */
   enter?(ctx: DispatchContext, key: string): void
@@ -138,14 +140,22 @@ export class LazyDispatcher extends Dispatcher {
 
   routes(): RouteNode {
     const keys = this.#cache.instances().map((info) => info.key)
-    return {
-      kind: this.#rule.kind,
-      label: `${this.#rule.label} (${keys.length} live${keys.length ? `: ${keys.slice(0, 20).join(', ')}` : ''})`,
-      children: this.#rule.extra.map(({ match, target }) => ({
-        match,
-        node: describeTarget(target),
-      })),
+    const live = keys.length === 0 ? 'none live' : `live: ${keys.slice(0, 20).join(', ')}`
+    const children = [
+      {
+        match: this.#rule.keyPattern,
+        node: { kind: 'factory', label: `create(key), ${live}${keys.length > 20 ? ', …' : ''}` },
+      },
+    ]
+    // One line per fixed target, however many roles it plays (apex and fallback, say).
+    const byTarget = new Map<Target, string[]>()
+    for (const { match, target } of this.#rule.extra) {
+      byTarget.set(target, [...(byTarget.get(target) ?? []), match])
     }
+    for (const [target, matches] of byTarget) {
+      children.push({ match: matches.join(', '), node: describeTarget(target) })
+    }
+    return { kind: this.#rule.kind, label: this.#rule.label, children }
   }
 }
 
@@ -166,10 +176,11 @@ export function lazy(
     {
       kind: 'lazy',
       label: 'lazy',
+      keyPattern: '{key}',
       key,
       fallback: () => fallback,
       missing: fallback,
-      extra: [{ match: '(no key)', target: fallback }],
+      extra: [{ match: '(no key, or no instance)', target: fallback }],
     },
     create,
     options,

@@ -21,6 +21,7 @@ export function paths(
     {
       kind: 'paths',
       label: 'paths',
+      keyPattern: '/{key}',
       key: firstSegment,
       enter: shiftSegment,
       fallback: () => fallback,

@@ -30,6 +30,7 @@ export function subdomains(
     {
       kind: 'subdomains',
       label: `subdomains of ${base}`,
+      keyPattern: `{key}.${base}`,
       key: (ctx) => {
         const key = subdomainOf(ctx.host, base)
         return key === '' && apex !== undefined ? null : key
