@@ -1,6 +1,7 @@
 // What an "app" is (DESIGN §1): detection happens once, when a dispatcher is built.
 import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { Server as HttpsServer } from 'node:https'
+import type { Duplex } from 'node:stream'
 import { Dispatcher } from './dispatcher.ts'
 import { dispatchFetch } from './fetch/entry.ts'
 
@@ -13,7 +14,16 @@ export type FetchHandler = (request: Request, ...rest: any[]) => Response | Prom
 /** An object with a `fetch` method: a Hono or Elysia instance, a `{ fetch }` module. */
 export interface FetchApp {
   fetch: FetchHandler
+  /** Optional: takes this app's upgrade (WebSocket) requests. */
+  upgrade?: UpgradeHandler
 }
+/**
+ * Takes over an upgrade request (WebSocket): the `server.on('upgrade')` signature, with
+ * `req.url` rewritten as for HTTP. It owns the socket from then on; a throw or rejection
+ * before anything was written answers 500.
+ */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => unknown
+
 /** Anything switchyard can dispatch to. */
 export type App = NodeHandler | FetchHandler | FetchApp | HttpServer | HttpsServer | Dispatcher
 
@@ -31,6 +41,8 @@ export class Leaf {
   /** @internal */ readonly _fetch: FetchHandler | undefined
   /** @internal */ readonly _server: HttpServer | undefined
   /** @internal */ readonly _label: string
+  /** @internal Declared upgrade handler; servers get upgrades by `emit` without one. */
+  readonly _upgrade: UpgradeHandler | undefined
   /** @internal The object the user gave, for dispose hooks and events. */
   _source: unknown = undefined
 
@@ -40,12 +52,14 @@ export class Leaf {
     node?: NodeHandler,
     fetch?: FetchHandler,
     server?: HttpServer,
+    upgrade?: UpgradeHandler,
   ) {
     this._kind = kind
     this._label = label
     this._node = node
     this._fetch = fetch
     this._server = server
+    this._upgrade = upgrade
   }
 
   /** Every app switchyard hands out answers Fetch requests too. */
@@ -63,6 +77,30 @@ export function node(handler: NodeHandler): Leaf {
 export function fetchApp(handler: FetchHandler): Leaf {
   if (typeof handler !== 'function') throw new TypeError('fetchApp(): expected a function')
   return new Leaf('fetch', labelOf(handler), undefined, handler)
+}
+
+/**
+ * `app` for HTTP, `handler` for upgrades: e.g. a `ws` `WebSocketServer({ noServer: true })`
+ * as `(req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))`.
+ * Dispose hooks and events see `app`.
+ */
+export function withUpgrade(app: App, handler: UpgradeHandler): Leaf {
+  if (typeof handler !== 'function')
+    throw new TypeError('withUpgrade(): expected a handler function')
+  const target = toTarget(app, 'withUpgrade()')
+  // A dispatcher resolves further; the upgrade belongs on the app it leads to.
+  if (target instanceof Dispatcher)
+    throw new TypeError('withUpgrade(): expected an app, got a dispatcher')
+  const leaf = new Leaf(
+    target._kind,
+    target._label,
+    target._node,
+    target._fetch,
+    target._server,
+    handler,
+  )
+  leaf._source = sourceOf(target)
+  return leaf
 }
 
 /** What dispatchers hold: a leaf, or another dispatcher to resolve further. */
@@ -87,9 +125,10 @@ export function sourceOf(target: Target): unknown {
 function classify(app: unknown, context: string): Leaf {
   if (typeof app === 'function') {
     // Node handlers declare (req, res[, next]); Fetch handlers (request) or (...args).
+    const upgrade = upgradeOf(app)
     return app.length >= 2
-      ? new Leaf('node', labelOf(app), app as NodeHandler)
-      : new Leaf('fetch', labelOf(app), undefined, app as FetchHandler)
+      ? new Leaf('node', labelOf(app), app as NodeHandler, undefined, undefined, upgrade)
+      : new Leaf('fetch', labelOf(app), undefined, app as FetchHandler, undefined, upgrade)
   }
   if (app instanceof HttpServer || app instanceof HttpsServer) {
     if (app.listening) {
@@ -100,12 +139,19 @@ function classify(app: unknown, context: string): Leaf {
   if (typeof app === 'object' && app !== null) {
     const fetch = (app as Partial<FetchApp>).fetch
     if (typeof fetch === 'function')
-      return new Leaf('fetch', labelOf(app), undefined, fetch.bind(app))
+      return new Leaf('fetch', labelOf(app), undefined, fetch.bind(app), undefined, upgradeOf(app))
     throw new TypeError(`${context}: ${describeObject(app)}`)
   }
   throw new TypeError(
     `${context}: expected an app (Node handler, Fetch handler or app, http.Server or dispatcher), got ${app === null ? 'null' : typeof app}`,
   )
+}
+
+// Apps declare upgrade support with an `upgrade(req, socket, head)` method (`{ fetch, upgrade }`,
+// or a handler function with an `.upgrade` property).
+function upgradeOf(app: object): UpgradeHandler | undefined {
+  const upgrade = (app as { upgrade?: unknown }).upgrade
+  return typeof upgrade === 'function' ? (upgrade.bind(app) as UpgradeHandler) : undefined
 }
 
 // Point at the usual mistakes with framework objects.

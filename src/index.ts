@@ -6,6 +6,8 @@ export {
   Leaf,
   type NodeHandler,
   node,
+  type UpgradeHandler,
+  withUpgrade,
 } from './app.ts'
 export type { InstanceInfo } from './cache.ts'
 export type { RequestView } from './context.ts'

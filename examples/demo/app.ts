@@ -1,7 +1,9 @@
-// The demo application: three frameworks and lazily created tenants, one dispatcher.
+// The demo application: three frameworks, a WebSocket service and lazily created tenants,
+// one dispatcher.
 import { mount, subdomains } from '../../src/index.ts'
 import { createApi } from './api.ts'
 import { createBackend } from './backend.ts'
+import { createEcho } from './echo.ts'
 import { createFrontend } from './frontend.ts'
 import { createTenantApp, getTenantForSubdomain } from './tenants.ts'
 
@@ -10,6 +12,7 @@ const api = await createApi()
 const main = mount(createFrontend(), {
   '/backend': createBackend(),
   '/api': api.server,
+  '/ws': createEcho(),
 })
 
 // localhost and 127.0.0.1 get the main site; <tenant>.localhost gets that tenant's app.

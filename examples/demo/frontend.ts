@@ -15,6 +15,7 @@ export function createFrontend(): Hono {
 <ul>
   <li><a href="/backend">/backend</a>: an Express app (it links to its own pages with <code>req.baseUrl</code>)</li>
   <li><a href="/api/health">/api/health</a>: a Fastify app</li>
+  <li><a href="/ws">/ws</a>: a WebSocket echo (a <code>ws</code> server on an unlistened <code>http.Server</code>)</li>
   <li><a href="/whoami">/whoami</a>: what this Hono app sees of the request</li>
 </ul>
 <p>Tenants, each a Hono app created on its first request:
