@@ -1,0 +1,46 @@
+// Shared argument handling for the commands: parseArgs with errors that say what to do.
+import { type ParseArgsConfig, parseArgs } from 'node:util'
+
+type Options = NonNullable<ParseArgsConfig['options']>
+
+export class UsageError extends Error {}
+
+/** Parses `args` for `command`; unknown or malformed flags become a UsageError. */
+export function parseCommandArgs<O extends Options>(command: string, args: string[], options: O) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    })
+  } catch (error) {
+    throw new UsageError(`switchyard ${command}: ${(error as Error).message}`)
+  }
+}
+
+/** A port: an integer from 0 to 65535. */
+export function parsePort(value: string | undefined, fallback: number, command: string): number {
+  if (value === undefined) return fallback
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || !/^\d+$/.test(value)) {
+    throw new UsageError(
+      `switchyard ${command}: --port must be an integer from 0 to 65535, got "${value}"`,
+    )
+  }
+  return port
+}
+
+/** Runs a command body, turning usage errors into a message and exit code 2. */
+export async function runCommand(help: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body()
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${help}`)
+      return 2
+    }
+    console.error(`switchyard: ${(error as Error).message}`)
+    return 1
+  }
+}

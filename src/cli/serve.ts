@@ -1,0 +1,109 @@
+// `switchyard serve [entry]`: the production server, in process or over node:cluster workers.
+import cluster from 'node:cluster'
+import { extname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { App } from '../app.ts'
+import { parseDuration } from '../duration.ts'
+import { runPrimary, serveWorker } from '../node/cluster.ts'
+import { DEFAULTS, resolveWorkers, type ServeOptions, serve } from '../node/serve.ts'
+import { parseCommandArgs, parsePort, runCommand, UsageError } from './args.ts'
+import { type EntrySpec, loadEntry, parseEntry } from './entry.ts'
+
+const HELP = `Usage: switchyard serve [entry] [options]
+
+Production server. With more than one worker, a primary process forks the workers (each
+loads the app) and shares the port among them; it serves nothing itself.
+
+Options:
+  -p, --port <n>              port to listen on (default 5000; 0 picks a free one)
+      --host <name>           interface to bind (default localhost; 0.0.0.0 for all)
+  -w, --workers <n|auto>      worker processes (default 1: serve in this process;
+                              auto: one per CPU core)
+      --access-log            one JSON line per request on stdout:
+                              {time, method, url, status, ms, bytes, app, key}
+      --trust-proxy           read X-Forwarded-Host and X-Forwarded-Prefix
+      --shutdown-timeout <d>  bound on finishing in-flight requests at shutdown
+                              (default 10s; e.g. 500ms, 30s, 2m)
+  -h, --help                  show this help
+
+Signals:
+  SIGTERM, SIGINT  graceful shutdown: stop accepting, finish in-flight requests (bounded),
+                   dispose every live instance, exit 0. A second signal exits at once.
+  SIGHUP           rolling restart (with 2 or more workers): each worker in turn is
+                   replaced by a new one loading the entry afresh; no request is refused.`
+
+export function serveCommand(args: string[]): Promise<number> {
+  return runCommand(HELP, async () => {
+    const { values, positionals } = parseCommandArgs('serve', args, {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      workers: { type: 'string', short: 'w' },
+      'access-log': { type: 'boolean' },
+      'trust-proxy': { type: 'boolean' },
+      'shutdown-timeout': { type: 'string' },
+    })
+    if (values.help) {
+      console.log(HELP)
+      return 0
+    }
+    if (positionals.length > 1) {
+      throw new UsageError(`switchyard serve: one entry expected, got ${positionals.join(' ')}`)
+    }
+    const workers = parseWorkers(values.workers as string | undefined)
+    let shutdownTimeout: number
+    try {
+      const value = values['shutdown-timeout'] ?? DEFAULTS.shutdownTimeout
+      shutdownTimeout = parseDuration(value, '--shutdown-timeout', 'switchyard serve')
+    } catch (error) {
+      throw new UsageError((error as Error).message)
+    }
+    const options: ServeOptions = {
+      port: parsePort(values.port as string | undefined, 5000, 'serve'),
+      host: (values.host as string | undefined) ?? 'localhost',
+      accessLog: values['access-log'] === true,
+      trustProxy: values['trust-proxy'] === true,
+      shutdownTimeout,
+    }
+    const entry = parseEntry(positionals[0])
+    if (cluster.isWorker) return serveWorker(() => load(entry), options)
+    if (workers > 1) {
+      return runPrimary({
+        workers,
+        // Workers run this CLI again (bin.ts from source, bin.js once built), same flags.
+        exec: fileURLToPath(new URL(`../bin${extname(import.meta.url)}`, import.meta.url)),
+        args: ['serve', ...args],
+        execArgv: process.execArgv,
+        shutdownTimeout,
+        onReady: (url) => console.log(`switchyard serve: listening on ${url} (${workers} workers)`),
+      })
+    }
+    const running = await serve(await load(entry), { ...options, signals: true })
+    // Without a primary there is nothing to restart in place: say so instead of dying.
+    const hup = () =>
+      console.error('switchyard serve: SIGHUP ignored: rolling restarts need --workers 2 or more')
+    process.on('SIGHUP', hup)
+    console.log(`switchyard serve: listening on ${running.url} (pid ${process.pid})`)
+    await running.closed
+    process.off('SIGHUP', hup)
+    return 0
+  })
+}
+
+/** Loads the entry; a module that fails to load is an Error (exit 1) with its cause. */
+async function load(entry: EntrySpec): Promise<App> {
+  try {
+    return await loadEntry(entry)
+  } catch (error) {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error)
+    throw new Error(`cannot load ${entry.file}:\n${detail}`)
+  }
+}
+
+function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return 1
+  if (value === 'auto') return resolveWorkers('auto', 'serve')
+  if (/^\d+$/.test(value) && Number(value) >= 1) return Number(value)
+  throw new UsageError(
+    `switchyard serve: --workers must be a positive integer or "auto", got "${value}"`,
+  )
+}

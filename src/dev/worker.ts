@@ -1,0 +1,80 @@
+// A dev worker: loads the entry in a fresh process and serves it on a loopback port for
+// the supervisor, which proxies to it. If the entry fails to load, the worker serves the
+// error page for every request instead, until the next change replaces it.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { loadEntry, parseEntry } from '../cli/entry.ts'
+import { Dispatcher } from '../dispatcher.ts'
+import { toNodeListener } from '../node/listener.ts'
+import { toUpgradeListener } from '../node/upgrade.ts'
+import { logRequest } from './access-log.ts'
+import { red } from './color.ts'
+import { renderErrorPage } from './error-page.ts'
+
+/** What the supervisor hears from a worker. */
+export type WorkerMessage =
+  | { type: 'ready'; port: number; failed: boolean; inspector?: string }
+  | { type: 'closed' }
+
+/** What a worker hears from the supervisor. */
+export type SupervisorMessage = { type: 'shutdown' }
+
+const send = (message: WorkerMessage) => process.send?.(message)
+
+async function start(): Promise<void> {
+  const spec = process.env.SWITCHYARD_ENTRY
+  const trustProxy = process.env.SWITCHYARD_TRUST_PROXY === '1'
+  let app: unknown
+  let server: Server
+  try {
+    app = await loadEntry(parseEntry(spec))
+    const listener = toNodeListener(app as never, {
+      trustProxy,
+      renderError: renderErrorPage,
+      onError: (error, context) => console.error(red(`✖ ${context.method} ${context.url}`), error),
+    })
+    server = createServer((req, res) => {
+      logRequest(req, res)
+      listener(req, res)
+    })
+    server.on('upgrade', toUpgradeListener(app as never, { trustProxy }))
+  } catch (error) {
+    console.error(red(`✖ ${spec ?? 'the entry'} failed to load:`), error)
+    server = createServer((req, res) => {
+      logRequest(req, res)
+      renderErrorPage(error, req, 500).then((html) => {
+        res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' })
+        res.end(html)
+      })
+    })
+    app = undefined
+  }
+  server.listen(0, '127.0.0.1', async () => {
+    const { url } = await import('node:inspector')
+    send({
+      type: 'ready',
+      port: (server.address() as AddressInfo).port,
+      failed: app === undefined,
+      inspector: url(),
+    })
+  })
+  process.on('message', (message: SupervisorMessage) => {
+    if (message.type === 'shutdown') void shutdown(server, app)
+  })
+  // The supervisor gone means nobody can reach this worker any more.
+  process.on('disconnect', () => process.exit(0))
+}
+
+/** Finishes in-flight requests, disposes lazy instances, then exits. */
+async function shutdown(server: Server, app: unknown): Promise<void> {
+  const closed = new Promise((resolve) => server.close(resolve))
+  server.closeIdleConnections()
+  const bound = setTimeout(() => server.closeAllConnections(), 5000)
+  await closed
+  clearTimeout(bound)
+  if (app instanceof Dispatcher) await app.close()
+  send({ type: 'closed' })
+  process.exit(0)
+}
+
+await start()

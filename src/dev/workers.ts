@@ -1,0 +1,70 @@
+// Dev worker processes: start one, wait until it serves, retire it gracefully.
+import { type ChildProcess, fork } from 'node:child_process'
+import { Agent } from 'node:http'
+import { extname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { SupervisorMessage, WorkerMessage } from './worker.ts'
+
+// The worker module next to this one, .ts when running from source and .js when built.
+const WORKER = fileURLToPath(
+  new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+)
+
+export interface WorkerOptions {
+  entry: string | undefined
+  trustProxy: boolean
+  inspect: boolean
+}
+
+export interface DevWorker {
+  process: ChildProcess
+  port: number
+  /** The entry failed to load: the worker answers with the error page. */
+  failed: boolean
+  inspector: string | undefined
+  /** Keep-alive connections to this worker only, so retiring it never races a new request. */
+  agent: Agent
+  /** Resolves when the process has exited. */
+  exited: Promise<void>
+}
+
+/** Starts a worker; resolves once it listens, rejects if it dies before. */
+export function startWorker(options: WorkerOptions): Promise<DevWorker> {
+  const child = fork(WORKER, [], {
+    env: {
+      ...process.env,
+      SWITCHYARD_ENTRY: options.entry ?? '',
+      SWITCHYARD_TRUST_PROXY: options.trustProxy ? '1' : '',
+    },
+    execArgv: options.inspect ? [...process.execArgv, '--inspect=127.0.0.1:0'] : process.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`the dev worker exited (${code}) before it was ready`))
+    child.once('exit', onExit)
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type !== 'ready') return
+      child.off('exit', onExit)
+      resolve({
+        process: child,
+        port: message.port,
+        failed: message.failed,
+        inspector: message.inspector,
+        agent: new Agent({ keepAlive: true }),
+        exited,
+      })
+    })
+  })
+}
+
+/** Lets the worker finish its in-flight requests and exit; kills it if it takes too long. */
+export async function retireWorker(worker: DevWorker, timeoutMs = 10_000): Promise<void> {
+  if (worker.process.connected)
+    worker.process.send({ type: 'shutdown' } satisfies SupervisorMessage)
+  const timer = setTimeout(() => worker.process.kill('SIGKILL'), timeoutMs)
+  await worker.exited
+  clearTimeout(timer)
+  worker.agent.destroy()
+}

@@ -1,0 +1,59 @@
+// Runs the real CLI as a child process and reads what it prints.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const BIN = fileURLToPath(new URL('../../src/bin.ts', import.meta.url))
+// An absolute loader URL, so children started in any directory load TypeScript.
+export const TSX = import.meta.resolve('tsx')
+
+export interface Cli {
+  child: ChildProcess
+  output(): string
+  /** Resolves with the first match of `pattern` in stdout+stderr. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+  exit: Promise<number | null>
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+export function startCli(args: string[], cwd: string): Cli {
+  const child = spawn(process.execPath, ['--import', TSX, BIN, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let text = ''
+  const waiters = new Set<() => void>()
+  const append = (chunk: Buffer) => {
+    text += chunk.toString()
+    for (const wake of waiters) wake()
+  }
+  child.stdout?.on('data', append)
+  child.stderr?.on('data', append)
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return {
+    child,
+    output: () => text,
+    exit,
+    waitFor(pattern, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = text.match(pattern)
+          if (match === null) return
+          waiters.delete(check)
+          clearTimeout(timer)
+          resolve(match)
+        }
+        const timer = setTimeout(() => {
+          waiters.delete(check)
+          reject(new Error(`timed out waiting for ${pattern}; output:\n${text}`))
+        }, timeoutMs)
+        waiters.add(check)
+        check()
+      })
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      return exit
+    },
+  }
+}
