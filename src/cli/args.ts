@@ -5,8 +5,13 @@ type Options = NonNullable<ParseArgsConfig['options']>
 
 export class UsageError extends Error {}
 
+export interface ParsedArgs {
+  values: Record<string, string | boolean | undefined>
+  positionals: string[]
+}
+
 /** Parses `args` for `command`; unknown or malformed flags become a UsageError. */
-export function parseCommandArgs<O extends Options>(command: string, args: string[], options: O) {
+export function parseCommandArgs(command: string, args: string[], options: Options): ParsedArgs {
   try {
     return parseArgs({
       args,

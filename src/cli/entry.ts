@@ -77,5 +77,6 @@ async function importEntry(file: string): Promise<Record<string, unknown>> {
   const { register } = await import('tsx/esm/api')
   register()
   typescriptRegistered = true
-  return (await import(url)) as Record<string, unknown>
+  // The failed import is cached under its URL; a query makes it a new module request.
+  return (await import(`${url}?ts`)) as Record<string, unknown>
 }
