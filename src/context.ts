@@ -89,6 +89,7 @@ export class NodeContext extends DispatchContext {
     const url = req.url ?? '/'
     super(url, trustProxy, (req as { originalUrl?: string }).originalUrl ?? url)
     this.req = req
+    if (url.charCodeAt(0) !== 47) checkAuthority(url, req.headers.host)
   }
 
   get method(): string {
@@ -97,6 +98,10 @@ export class NodeContext extends DispatchContext {
 
   protected rawHost(): string | undefined {
     const headers = this.req.headers
+    // Node keeps the first of repeated Host fields; RFC 9112 §3.2 asks for a 400.
+    if (headers.host !== undefined && repeatsHost(this.req.rawHeaders)) {
+      throw new HttpError(400, 'Repeated Host header')
+    }
     return headers.host ?? (headers[':authority'] as string | undefined)
   }
 
@@ -130,5 +135,36 @@ export class FetchContext extends DispatchContext {
 
   header(name: string): string | undefined {
     return this.request.headers.get(name) ?? undefined
+  }
+}
+
+function repeatsHost(raw: string[]): boolean {
+  let seen = false
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      if (seen) return true
+      seen = true
+    }
+  }
+  return false
+}
+
+/**
+ * An absolute-form target (`GET http://a.example.com/ HTTP/1.1`) names its own authority.
+ * Dispatching on one host while the app reads another could cross tenants, so the two must
+ * agree; userinfo is refused outright.
+ */
+function checkAuthority(target: string, host: string | undefined): void {
+  const start = target.indexOf('//') + 2
+  let end = start
+  while (end < target.length && !'/?#'.includes(target.charAt(end))) end++
+  const authority = target.slice(start, end)
+  if (authority.includes('@')) throw new HttpError(400, 'Userinfo in the request target')
+  const named = parseHost(authority)
+  if (named instanceof BadHost) throw new HttpError(400, `Request target: ${named.message}`)
+  const sent = parseHost(host)
+  if (sent instanceof BadHost || sent !== named) {
+    throw new HttpError(400, 'The request target names another host than the Host header')
   }
 }

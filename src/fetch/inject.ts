@@ -2,7 +2,7 @@
 // in-memory socket pair, so Express, Fastify and Koa see genuine IncomingMessage and
 // ServerResponse objects, and bodies stream both ways with backpressure.
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
-import { Readable } from 'node:stream'
+import { pipeline, Readable } from 'node:stream'
 import type { Leaf } from '../app.ts'
 import type { DispatchContext } from '../context.ts'
 import { type ErrorReporter, HttpError } from '../errors.ts'
@@ -46,7 +46,8 @@ export function injectNode(
     )
     outgoing.once('response', (res) => resolve(toResponse(res, request.method)))
     if (request.body === null) outgoing.end()
-    else Readable.fromWeb(request.body as never).pipe(outgoing)
+    // A body that fails midway (the client gave up) cuts the connection to the app short.
+    else pipeline(Readable.fromWeb(request.body as never), outgoing, () => {})
   })
 }
 

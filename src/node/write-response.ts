@@ -52,13 +52,18 @@ async function writeBody(
     }
     res.writeHead(response.status, response.statusText || undefined, headers)
     res.write(first.value)
+    // A client that goes away cancels the app's stream at once, even while it is idle.
+    res.once('close', () => {
+      if (!res.writableFinished) reader.cancel().catch(() => {})
+    })
     let chunk = second ?? (await next)
     while (!chunk.done) {
-      if (!res.write(chunk.value)) await drained(res)
+      // The client went away: stop producing, so the app's stream learns it is cancelled.
       if (res.destroyed) {
         await reader.cancel()
         return
       }
+      if (!res.write(chunk.value)) await drained(res)
       chunk = await reader.read()
     }
     res.end()
@@ -73,6 +78,7 @@ const nextTurn = (): Promise<undefined> =>
   new Promise((resolve) => setImmediate(resolve as () => void))
 
 function drained(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve()
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done)
