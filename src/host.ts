@@ -149,6 +149,8 @@ function validIPv4(s: string, i: number, end: number): boolean {
       i++
     }
     if (i === start || i - start > 3 || n > 255) return false
+    // RFC 3986 dec-octet: no leading zeros (`02` could be read as octal elsewhere).
+    if (i - start > 1 && s.charCodeAt(start) === 48) return false
     if (i === end) return parts === 4
     if (s.charCodeAt(i) !== DOT || parts === 4) return false
     i++

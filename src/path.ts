@@ -65,6 +65,8 @@ export function normalizePath(path: string): string | BadPath {
   return removeDotSegments(decoded)
 }
 
+// RFC 3986 §5.2.4 on the segments as they are (`/a//../b` is `/a/b`, as in WHATWG URL),
+// then repeated slashes merged.
 function removeDotSegments(path: string): string {
   const segments = path.split('/')
   const out: string[] = []
@@ -77,11 +79,12 @@ function removeDotSegments(path: string): string {
       if (last) out.push('')
     } else if (segment === '.') {
       if (last) out.push('')
-    } else if (segment !== '' || last) {
+    } else {
       out.push(segment)
     }
   }
-  return `/${out.join('/')}`
+  const joined = `/${out.join('/')}`
+  return joined.includes('//') ? joined.replace(/\/{2,}/g, '/') : joined
 }
 
 function decodeUnreserved(path: string): string | BadPath {

@@ -1,0 +1,30 @@
+// Soak (issue 6, item 4): 10 s of 128 keep-alive connections over 10,000 tenants with
+// max: 100, so nearly every request creates an instance and evicts another. `npm run soak`
+// runs the same loop for 60 s (bench/soak.ts).
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { SOAK_DEFAULTS, soak } from './support/soak.ts'
+
+it('10 s under constant churn: no errors, no cross-tenant answers, every eviction disposed', async (t) => {
+  const r = await soak({ ...SOAK_DEFAULTS, seconds: 10 })
+  t.diagnostic(
+    `${r.requests} requests, ${r.errors} errors, ${r.crossTenant} cross-tenant, ` +
+      `${r.creates} creates / ${r.evictions} evictions / ${r.disposes} disposes, ` +
+      `RSS ${r.rss.start} → ${r.rss.settled} → ${r.rss.end} MiB`,
+  )
+  assert.deepEqual(r.firstErrors, [])
+  assert.equal(r.errors, 0)
+  assert.equal(r.crossTenant, 0)
+  assert.equal(r.servedAfterDispose, 0)
+  assert.ok(r.requests > 10_000, `only ${r.requests} requests`)
+  assert.ok(r.creates > r.requests / 2, 'the cache churned')
+  // After close() every instance ever created has been evicted and disposed exactly once.
+  assert.equal(r.evictions, r.creates)
+  assert.equal(r.disposes, r.evictions)
+  // Growth after the first third would be a per-request or per-instance leak.
+  assert.ok(
+    r.rss.end - r.rss.settled < 64,
+    `RSS grew ${r.rss.end - r.rss.settled} MiB after settling`,
+  )
+  assert.ok(r.rss.end - r.rss.start < 256, `RSS grew ${r.rss.end - r.rss.start} MiB in all`)
+})
