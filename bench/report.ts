@@ -1,0 +1,160 @@
+// Turns rounds into summaries, ratios and target checks; prints and writes them.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
+import { drawChart } from './chart.ts'
+import { type Config, configs, type Group, targets } from './configs.ts'
+import type { Round } from './load.ts'
+
+export interface Ratio {
+  baseline: string
+  /** Median over rounds of this config's req/s over the baseline's, round by round. */
+  rps: number
+  /** The same for CPU per request, inverted: above 1 means cheaper than the baseline. */
+  cpu: number
+}
+
+export interface Summary {
+  name: string
+  label: string
+  group: Group
+  note?: string
+  rounds: Round[]
+  rps: { median: number; min: number; max: number }
+  p99: number
+  cpuPerRequest: number
+  busy: number
+  failures: number
+  ratios: Ratio[]
+}
+
+export interface Report {
+  date: string
+  machine: string
+  settings: Record<string, unknown>
+  results: Summary[]
+  targets: Array<{ name: string; baseline: string; factor: number; rps: number; cpu: number }>
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+export function machine(pinned: string): string {
+  const model = cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU'
+  const load = loadavg()[0]?.toFixed(2)
+  return `${cpus().length} cores, ${model}, Node ${process.version}, ${pinned}, load average ${load} at start`
+}
+
+export function summarize(rounds: Map<string, Round[]>): Summary[] {
+  const out: Summary[] = []
+  for (const [name, list] of rounds) {
+    const config = configs.get(name) as Config
+    const rps = list.map((r) => r.rps)
+    const ratios: Ratio[] = []
+    for (const baseline of config.vs) {
+      const base = rounds.get(baseline)
+      if (base === undefined) continue
+      const n = Math.min(base.length, list.length)
+      const pick = (f: (i: number) => number) => median(Array.from({ length: n }, (_, i) => f(i)))
+      ratios.push({
+        baseline,
+        rps: pick((i) => (list[i] as Round).rps / (base[i] as Round).rps),
+        cpu: pick((i) => (base[i] as Round).cpuPerRequest / (list[i] as Round).cpuPerRequest),
+      })
+    }
+    out.push({
+      name,
+      label: config.label,
+      group: config.group,
+      ...(config.note === undefined ? {} : { note: config.note }),
+      rounds: list,
+      rps: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
+      p99: median(list.map((r) => r.p99)),
+      cpuPerRequest: median(list.map((r) => r.cpuPerRequest)),
+      busy: median(list.map((r) => r.busy)),
+      failures: list.reduce((sum, r) => sum + r.failures, 0),
+      ratios,
+    })
+  }
+  return out
+}
+
+export function checkTargets(results: Summary[]): Report['targets'] {
+  const byName = new Map(results.map((s) => [s.name, s]))
+  return targets.flatMap((t) => {
+    const ratio = byName.get(t.name)?.ratios.find((r) => r.baseline === t.baseline)
+    return ratio === undefined ? [] : [{ ...t, rps: ratio.rps, cpu: ratio.cpu }]
+  })
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US')
+const x = (n: number) => (n >= 10 ? n.toFixed(0) : n.toFixed(2))
+const labelOf = (name: string) => configs.get(name)?.label ?? name
+
+function rows(results: Summary[], all: boolean): string[][] {
+  return results.map((s) => {
+    const ratios = all ? s.ratios : s.ratios.slice(0, 1)
+    return [
+      s.label + (s.failures > 0 ? ` (${s.failures} failed)` : ''),
+      `${int(s.rps.median)} (${int(s.rps.min)}–${int(s.rps.max)})`,
+      s.p99.toFixed(1),
+      `${s.cpuPerRequest.toFixed(1)} (${Math.round(s.busy * 100)}%)`,
+      ratios.map((r) => `${x(r.rps)} · ${x(r.cpu)} × ${labelOf(r.baseline)}`).join('<br>'),
+    ]
+  })
+}
+
+const HEAD = [
+  'configuration',
+  'req/s median (min–max)',
+  'p99 ms',
+  'CPU µs/req (busy)',
+  'ratio: req/s · CPU',
+]
+
+function targetLines(report: Report): string[] {
+  return report.targets.map((t) => {
+    const pass = (v: number) => (v >= t.factor ? 'ok' : 'MISSED')
+    return `${labelOf(t.name)} ≥ ${t.factor} × ${labelOf(t.baseline)}: req/s ${x(t.rps)} ${pass(t.rps)}, CPU ${x(t.cpu)} ${pass(t.cpu)}`
+  })
+}
+
+export function printTable(report: Report): void {
+  const table = [HEAD, ...rows(report.results, false)]
+  const widths = HEAD.map((_, i) => Math.max(...table.map((row) => (row[i] as string).length)))
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ')
+  console.log(`\n${report.machine}\n\n${table.map(line).join('\n')}\n`)
+  console.log(
+    `Targets (DESIGN §6), as ratios round by round:\n  ${targetLines(report).join('\n  ')}`,
+  )
+}
+
+export function markdown(report: Report): string {
+  const table = [HEAD, HEAD.map(() => '---'), ...rows(report.results, true)]
+  const notes = report.results
+    .filter((s) => s.note !== undefined)
+    .map((s) => `- ${s.label}: ${s.note}.`)
+  return [
+    `Measured ${report.date.slice(0, 10)} on ${report.machine}; load over loopback from ${report.settings.summary}.`,
+    'Figures are indicative: they vary from machine to machine and from run to run; the ratios, measured in the same run, are the figures to compare.',
+    'Ratios are medians of round-by-round ratios; the CPU ratio is baseline CPU per request over this CPU per request, so above 1 is cheaper.',
+    'CPU µs/req is the server process’s user + system time per request served (loopback TCP included); busy is that time over wall time: well below 100%, the load generator or other processes, not the server, set the req/s.',
+    '',
+    ...table.map((row) => `| ${row.join(' | ')} |`),
+    '',
+    ...notes,
+    '',
+    ...targetLines(report).map((line) => `- ${line}`),
+    '',
+  ].join('\n')
+}
+
+export function write(report: Report, dir = 'bench/results'): void {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(`${dir}/latest.json`, `${JSON.stringify(report, null, 2)}\n`)
+  writeFileSync(`${dir}/latest.md`, markdown(report))
+  writeFileSync(`${dir}/latest.svg`, drawChart(report))
+  console.log(`\nwrote ${dir}/latest.json, latest.md, latest.svg`)
+}

@@ -1,0 +1,93 @@
+// npm run bench [-- --quick] [-- --only node-http,mount-node] [-- --rounds 5 --duration 3]
+//   [-- --tool autocannon|wrk] (default: wrk when installed) [-- --connections 50]
+// Starts every configuration as its own server process, then loads them round-robin (each
+// round of each configuration preceded by a warm-up), reading the server's CPU time around
+// each measured round. Writes bench/results/latest.{json,md,svg}.
+import { parseArgs } from 'node:util'
+import { type Config, configs } from './configs.ts'
+import { chooseTool, pinning, type Round, type RunningServer, round, startServer } from './load.ts'
+import { checkTargets, machine, printTable, type Report, summarize, write } from './report.ts'
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    tool: { type: 'string', default: 'auto' },
+    out: { type: 'string', default: 'bench/results' },
+  },
+})
+const rounds = Number(values.rounds ?? (values.quick ? 1 : 3))
+const duration = Number(values.duration ?? (values.quick ? 2 : 5))
+const warmup = Number(values.warmup ?? 1)
+const connections = Number(values.connections)
+const names = values.only?.split(',').map((s) => s.trim()) ?? [...configs.keys()]
+for (const name of names) {
+  if (!configs.has(name)) {
+    console.error(`unknown configuration "${name}"; known: ${[...configs.keys()].join(', ')}`)
+    process.exit(2)
+  }
+}
+
+const pin = pinning()
+const { tool, description: loader } = chooseTool(values.tool)
+const description = machine(pin.description)
+console.log(`${description}\n${names.length} configurations × ${rounds} rounds of ${duration} s`)
+console.log(`(+${warmup} s warm-up each), ${connections} connections, ${loader}`)
+
+const servers: RunningServer[] = []
+const stopAll = () => {
+  for (const server of servers) server.stop()
+}
+process.on('SIGINT', () => {
+  stopAll()
+  process.exit(130)
+})
+
+try {
+  for (const name of names) {
+    const started = Date.now()
+    servers.push(await startServer(configs.get(name) as Config, pin.server))
+    console.log(`started ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  }
+  const results = new Map<string, Round[]>(names.map((name) => [name, []]))
+  for (let r = 1; r <= rounds; r++) {
+    for (const server of servers) {
+      const result = await round(server, warmup, duration, connections, tool)
+      results.get(server.config.name)?.push(result)
+      const failed = result.failures > 0 ? `, ${result.failures} FAILED` : ''
+      console.log(
+        `round ${r}/${rounds} ${server.config.name.padEnd(18)} ${Math.round(result.rps).toString().padStart(6)} req/s` +
+          `  p99 ${result.p99} ms  ${result.cpuPerRequest.toFixed(1)} µs/req, busy ${Math.round(result.busy * 100)}%${failed}`,
+      )
+    }
+  }
+  const summaries = summarize(results)
+  const report: Report = {
+    date: new Date().toISOString(),
+    machine: description,
+    settings: {
+      rounds,
+      duration,
+      warmup,
+      connections,
+      loader,
+      summary: `${loader}, ${connections} connections, ${rounds} interleaved round${rounds === 1 ? '' : 's'} of ${duration} s after ${warmup} s of warm-up`,
+    },
+    results: summaries,
+    targets: checkTargets(summaries),
+  }
+  printTable(report)
+  write(report, values.out)
+  if (summaries.some((s) => s.failures > 0)) {
+    console.error(
+      '\nSome requests failed (non-2xx, errors or timeouts): see the rows marked "failed".',
+    )
+    process.exitCode = 1
+  }
+} finally {
+  stopAll()
+}

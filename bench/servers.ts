@@ -1,0 +1,121 @@
+// One benchmark configuration per process: builds it, pre-creates its live tenants, listens
+// on 127.0.0.1 and prints the port. Under the orchestrator it answers 'cpu' IPC messages
+// with its CPU time, read between rounds (and profiles on request: bench/profile.ts).
+//   node --import tsx bench/servers.ts <config> [port]
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createAdaptorServer } from '@hono/node-server'
+import express from 'express'
+import { Hono } from 'hono'
+import Koa from 'koa'
+import koaMount from 'koa-mount'
+import vhost from 'vhost'
+import { type Dispatcher, hosts, mount, paths, subdomains } from '../src/index.ts'
+import { toNodeListener } from '../src/node/index.ts'
+import { configs } from './configs.ts'
+
+// The same tiny answer everywhere: 200, text/plain, "hello".
+const TEXT = { 'content-type': 'text/plain', 'content-length': '5' }
+const hello = (_req: IncomingMessage, res: ServerResponse) => {
+  res.writeHead(200, TEXT)
+  res.end('hello')
+}
+const helloFetch = (_request: Request) =>
+  new Response('hello', { headers: { 'content-type': 'text/plain' } })
+// One app object per tenant or host, as real instances would be.
+const freshHello = () => (req: IncomingMessage, res: ServerResponse) => hello(req, res)
+// Sibling prefixes, so a mount table is not a single entry.
+const siblings = { '/api': hello, '/admin': hello }
+
+const node = (app: Dispatcher) => createServer(toNodeListener(app))
+const hono = (fetch: (request: Request) => Response | Promise<Response>, plain = false) =>
+  createAdaptorServer({ fetch, overrideGlobalObjects: !plain }) as Server
+
+/** Creates `n` instances through the dispatcher's public Fetch entry. */
+async function warm(app: Dispatcher, n: number, url: (i: number) => string): Promise<Dispatcher> {
+  for (let i = 0; i < n; i += 500) {
+    const batch = []
+    for (let j = i; j < Math.min(n, i + 500); j++) {
+      batch.push(app.fetch(new Request(url(j))).then((r) => r.text()))
+    }
+    for (const body of await Promise.all(batch)) {
+      if (body !== 'hello') throw new Error(`warm-up got ${JSON.stringify(body)}`)
+    }
+  }
+  return app
+}
+
+async function tenants(n: number): Promise<Server> {
+  const app = subdomains('example.com', freshHello, { max: n })
+  return node(await warm(app, n, (i) => `http://t${i}.example.com/`))
+}
+
+function expressVhost(n: number): Server {
+  const app = express()
+  for (let i = 0; i < n; i++) app.use(vhost(`t${i}.example.com`, freshHello()))
+  return createServer(app)
+}
+
+const builders: Record<string, () => Server | Promise<Server>> = {
+  'node-http': () => createServer(hello),
+  'hono-server': () => hono(helloFetch),
+  'hono-server-plain': () => hono(helloFetch, true),
+  'mount-node': () => node(mount(null, { ...siblings, '/backend': hello })),
+  'mount-fetch': () => node(mount(null, { ...siblings, '/backend': helloFetch })),
+  'mount-nested': () =>
+    node(mount(null, { ...siblings, '/a': mount(null, { '/b': mount(null, { '/c': hello }) }) })),
+  'hosts-10k': () => {
+    const table = Array.from(
+      { length: 10_000 },
+      (_, i) => [`t${i}.example.com`, freshHello()] as const,
+    )
+    return node(hosts(table))
+  },
+  'subdomains-1': () => tenants(1),
+  'subdomains-1k': () => tenants(1_000),
+  'subdomains-100k': () => tenants(100_000),
+  'paths-1k': async () => {
+    const app = paths(null, freshHello, { max: 1_000 })
+    return node(await warm(app, 1_000, (i) => `http://localhost/k${i}/x`))
+  },
+  'express-mount': () => {
+    const sub = express().use(hello)
+    return createServer(express().use('/backend', sub))
+  },
+  'express-vhost-1': () => expressVhost(1),
+  'express-vhost-1k': () => expressVhost(1_000),
+  'hono-mount': () => hono(new Hono().mount('/backend', helloFetch).fetch),
+  'koa-mount': () => {
+    const sub = new Koa().use((ctx) => {
+      ctx.type = 'text/plain'
+      ctx.body = 'hello'
+    })
+    return createServer(new Koa().use(koaMount('/backend', sub)).callback())
+  },
+}
+
+const name = process.argv[2] ?? ''
+const build = builders[name]
+if (build === undefined || !configs.has(name)) {
+  console.error(`usage: servers.ts <config> [port]; configs: ${Object.keys(builders).join(', ')}`)
+  process.exit(2)
+}
+const server = await build()
+server.keepAliveTimeout = 60_000
+server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => {
+  const address = server.address()
+  console.log(typeof address === 'object' && address !== null ? address.port : address)
+})
+// 'cpu' → CPU time so far; { profile: 'start' | file } → profiling on, then written to file.
+process.on('message', async (message: unknown) => {
+  if (message === 'cpu') {
+    process.send?.({ cpu: process.cpuUsage() })
+  } else if (typeof message === 'object' && message !== null && 'profile' in message) {
+    const { profile } = message as { profile: string }
+    const { startProfile, stopProfile } = await import('./profiler.ts')
+    await (profile === 'start' ? startProfile() : stopProfile(profile))
+    process.send?.({ profiled: profile })
+  }
+})
+process.on('disconnect', () => process.exit(0))
+process.on('SIGINT', () => process.exit(0))
+process.on('SIGTERM', () => process.exit(0))
