@@ -104,7 +104,8 @@ export function drawChart(report: Report): string {
     return `<rect x="${lx}" y="${height - 22}" width="12" height="12" fill="${color}"/>${text(lx + 18, height - 12, group)}`
   })
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12" role="img" aria-labelledby="title">`,
+    '<title id="title">switchyard benchmark: requests per second per configuration</title>',
     `<rect width="100%" height="100%" fill="#fff"/>`,
     ...body,
     ...legend,
