@@ -40,7 +40,8 @@ export class Leaf {
     | undefined
   /** @internal */ readonly _fetch: FetchHandler | undefined
   /** @internal */ readonly _server: HttpServer | undefined
-  /** @internal */ readonly _label: string
+  /** @internal A fixed label (built-ins); others are named after their source. */
+  readonly _fixedLabel: string | undefined
   /** @internal Declared upgrade handler; servers get upgrades by `emit` without one. */
   readonly _upgrade: UpgradeHandler | undefined
   /** @internal The object the user gave, for dispose hooks and events. */
@@ -48,23 +49,35 @@ export class Leaf {
 
   constructor(
     kind: LeafKind,
-    label: string,
+    label: string | undefined,
     node?: NodeHandler,
     fetch?: FetchHandler,
     server?: HttpServer,
     upgrade?: UpgradeHandler,
   ) {
     this._kind = kind
-    this._label = label
+    this._fixedLabel = label
     this._node = node
     this._fetch = fetch
     this._server = server
     this._upgrade = upgrade
   }
 
-  /** Every app switchyard hands out answers Fetch requests too. */
-  fetch = (request: Request, ...rest: unknown[]): Promise<Response> =>
-    dispatchFetch(this, request, rest)
+  /** @internal For routes and logs; computed on demand, so instances stay small. */
+  get _label(): string {
+    return (
+      this._fixedLabel ??
+      (this._source === undefined ? this._kind : labelOf(this._source as object))
+    )
+  }
+
+  /**
+   * Every app switchyard hands out answers Fetch requests too. A method, not a bound
+   * property (per-tenant leaves stay small); dispatchers' `fetch` is bound.
+   */
+  fetch(request: Request, ...rest: unknown[]): Promise<Response> {
+    return dispatchFetch(this, request, rest)
+  }
 }
 
 /** Marks a function as a Node handler, whatever its declared arity. */
@@ -127,8 +140,8 @@ function classify(app: unknown, context: string): Leaf {
     // Node handlers declare (req, res[, next]); Fetch handlers (request) or (...args).
     const upgrade = upgradeOf(app)
     return app.length >= 2
-      ? new Leaf('node', labelOf(app), app as NodeHandler, undefined, undefined, upgrade)
-      : new Leaf('fetch', labelOf(app), undefined, app as FetchHandler, undefined, upgrade)
+      ? new Leaf('node', undefined, app as NodeHandler, undefined, undefined, upgrade)
+      : new Leaf('fetch', undefined, undefined, app as FetchHandler, undefined, upgrade)
   }
   if (app instanceof HttpServer || app instanceof HttpsServer) {
     if (app.listening) {

@@ -73,7 +73,11 @@ export class Entry<T> implements Lease<T> {
   inFlight = 0
   requests = 0
   readonly created: number
+  /** Last acquire or release. */
   lastUse: number
+  /** Last acquire: the LRU order. Release does not move a record, so a hit touches no
+   * neighbours twice. */
+  acquired: number
   /** Neighbours in the LRU list: `prev` was used more recently. */
   prev: Entry<T> | undefined = undefined
   next: Entry<T> | undefined = undefined
@@ -84,17 +88,15 @@ export class Entry<T> implements Lease<T> {
     public state: number,
     readonly list: Lru<T>,
   ) {
-    this.created = this.lastUse = now()
+    this.created = this.lastUse = this.acquired = now()
   }
 
   release(): void {
     // An extra release never drives the count below zero (nor disposes twice).
     if (this.inFlight === 0) return
     this.inFlight--
-    if (this.state === LIVE) {
-      this.lastUse = now()
-      this.list.toFront(this)
-    } else if (this.inFlight === 0 && this.state === EVICTED) this.list.drained(this)
+    if (this.state === LIVE) this.lastUse = now()
+    else if (this.inFlight === 0 && this.state === EVICTED) this.list.drained(this)
   }
 }
 

@@ -70,12 +70,12 @@ export class InstanceCache<T, C = unknown> extends EventEmitter<CacheEvents<T>> 
       if (entry.state === LIVE) {
         entry.inFlight++
         entry.requests++
-        entry.lastUse = now()
+        entry.lastUse = entry.acquired = now()
         this.#lru.toFront(entry)
         return entry
       }
       if (now() - entry.created < this.#o.negativeTtl) {
-        entry.lastUse = now()
+        entry.lastUse = entry.acquired = now()
         this.#lru.toFront(entry)
         return null
       }
@@ -259,14 +259,15 @@ export class InstanceCache<T, C = unknown> extends EventEmitter<CacheEvents<T>> 
     this.#timer = undefined
     const t = now()
     let oldest = this.#lru.tail
-    while (oldest !== undefined && t - oldest.lastUse >= this.#o.idle) {
-      // A record with requests in flight is in use now, not idle.
-      if (oldest.inFlight > 0) {
-        oldest.lastUse = t
+    while (oldest !== undefined && t - oldest.acquired >= this.#o.idle) {
+      // In flight, or released recently (release does not reorder): in use, not idle.
+      // Moved to the front, each record is visited at most once per sweep.
+      if (oldest.inFlight > 0 || t - oldest.lastUse < this.#o.idle) {
+        oldest.acquired = t
         this.#lru.toFront(oldest)
       } else this.#evict(oldest, 'idle')
       oldest = this.#lru.tail
     }
-    if (oldest !== undefined) this.#arm(oldest.lastUse + this.#o.idle - t)
+    if (oldest !== undefined) this.#arm(oldest.acquired + this.#o.idle - t)
   }
 }

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from './errors.ts'
 import { BadHost, forwardedHost, parseHost } from './host.ts'
-import { BadPath, parseTarget } from './path.ts'
+import { BadPath, normalQueryStart, parseTarget } from './path.ts'
 
 /** The read-only view of a request that key functions (`lazy`) get. */
 export interface RequestView {
@@ -41,13 +41,20 @@ export abstract class DispatchContext implements RequestView {
   readonly trustProxy: boolean
 
   constructor(target: string, trustProxy: boolean, originalUrl = target) {
+    this.originalUrl = originalUrl
+    this.trustProxy = trustProxy
+    const q = normalQueryStart(target)
+    if (q >= 0) {
+      this.path = q === target.length ? target : target.slice(0, q)
+      this.query = q === target.length ? '' : target.slice(q)
+      this.exact = true
+      return
+    }
     const parsed = parseTarget(target)
     if (parsed instanceof BadPath) throw new HttpError(400, parsed.message)
     this.path = parsed.path
     this.query = parsed.query
     this.exact = parsed.exact
-    this.originalUrl = originalUrl
-    this.trustProxy = trustProxy
   }
 
   #host: string | undefined = undefined
@@ -99,7 +106,8 @@ export class NodeContext extends DispatchContext {
   protected rawHost(): string | undefined {
     const headers = this.req.headers
     // Node keeps the first of repeated Host fields; RFC 9112 §3.2 asks for a 400.
-    if (headers.host !== undefined && repeatsHost(this.req.rawHeaders)) {
+    const raw = this.req.rawHeaders
+    if (headers.host !== undefined && raw.length > 2 && repeatsHost(raw)) {
       throw new HttpError(400, 'Repeated Host header')
     }
     return headers.host ?? (headers[':authority'] as string | undefined)

@@ -17,6 +17,32 @@ export class BadPath {
 const NEEDS_WORK = /[%\\]|\/\/|\/\.\.?(?:\/|$)/
 
 /**
+ * The fast path of {@link parseTarget}: for an origin-form target that is already normal
+ * (no escape, backslash, `//`, dot-segment or fragment), where its query starts (or its
+ * length); else -1. One pass over the characters, no allocation.
+ */
+export function normalQueryStart(target: string): number {
+  const length = target.length
+  if (target.charCodeAt(0) !== 47) return -1
+  for (let i = 0; i < length; i++) {
+    const c = target.charCodeAt(i)
+    if (c === 63 /* ? */) return target.includes('#', i) ? -1 : i
+    if (c === 37 /* % */ || c === 92 /* \ */ || c === 35 /* # */) return -1
+    if (c === 47 /* / */) {
+      const next = target.charCodeAt(i + 1)
+      if (next === 47) return -1
+      if (next === 46 /* . */) {
+        let after = target.charCodeAt(i + 2)
+        if (after === 46) after = target.charCodeAt(i + 3)
+        // `/.` or `/..` followed by the end, `/`, `?` or `#` is a dot-segment.
+        if (Number.isNaN(after) || after === 47 || after === 63 || after === 35) return -1
+      }
+    }
+  }
+  return length
+}
+
+/**
  * Splits an origin-form (`/a/b?q`) or absolute-form (`http://h/a/b?q`) target.
  * The path is normalized; the query string is passed on untouched.
  */

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { BadPath, canonicalPrefix, normalizePath, parseTarget, restUnder } from '../src/path.ts'
+import {
+  BadPath,
+  canonicalPrefix,
+  normalizePath,
+  normalQueryStart,
+  parseTarget,
+  restUnder,
+} from '../src/path.ts'
 
 describe('normalizePath', () => {
   const cases: Array<[string, string]> = [
@@ -128,4 +135,38 @@ describe('canonicalPrefix', () => {
       )
     })
   }
+})
+
+describe('normalQueryStart (the fast path)', () => {
+  it('agrees with parseTarget wherever it accepts a target', async () => {
+    const fc = (await import('fast-check')).default
+    const char = fc.constantFrom('/', '.', '%', '2', 'e', 'F', 'a', '?', '#', '\\', '~', '-')
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 16 }), (chars) => {
+        const target = `/${chars.join('')}`
+        const q = normalQueryStart(target)
+        if (q < 0) return
+        const parsed = parseTarget(target)
+        assert.ok(!(parsed instanceof BadPath), target)
+        assert.deepEqual(parsed, { path: target.slice(0, q), query: target.slice(q), exact: true })
+      }),
+      { numRuns: 10_000 },
+    )
+  })
+  it('sends anything unusual to the slow path', () => {
+    for (const target of [
+      '/a/./b',
+      '/a/..',
+      '/a//b',
+      '/%41',
+      '/a\\b',
+      '/a#x',
+      'x',
+      '/.',
+      '/a/.?q',
+    ]) {
+      assert.equal(normalQueryStart(target), -1, target)
+    }
+    assert.equal(normalQueryStart('/a.b/..c/.d?x=/../'), 11)
+  })
 })

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Leaf, NodeHandler } from '../app.ts'
 import type { DispatchContext } from '../context.ts'
 import { describeError, type ErrorReporter, HttpError, isReportable } from '../errors.ts'
+import { attachedContext } from '../info.ts'
 import { prepareNodeRequest } from './request.ts'
 
 /** What an entry contributes to invoking a leaf. */
@@ -28,7 +29,7 @@ export function invokeNode(
       ctx.release()
       return
     }
-    res.once('close', () => ctx.release())
+    res.on('close', releaseOnClose)
   }
   try {
     let result: unknown
@@ -42,6 +43,11 @@ export function invokeNode(
   } catch (error) {
     failNode(error, req, res, entry)
   }
+}
+
+// Shared by every response: no closure per request. The context rides on the request.
+function releaseOnClose(this: ServerResponse): void {
+  attachedContext(this.req)?.release()
 }
 
 /**

@@ -1,0 +1,75 @@
+// What switchyard adds to one request, in-process and without sockets: the same tiny Node
+// handler called bare and through toNodeListener(dispatcher), on genuine IncomingMessage /
+// ServerResponse objects. Steadier than loopback load on a shared machine.
+//   node --import tsx bench/overhead.ts
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
+import { mount, subdomains } from '../src/index.ts'
+import { toNodeListener } from '../src/node/index.ts'
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void
+
+const TEXT = { 'content-type': 'text/plain', 'content-length': '5' }
+const hello: Listener = (_req, res) => {
+  res.writeHead(200, TEXT)
+  res.end('hello')
+}
+const socket = new Socket()
+const RAW = ['Host', 't0.example.com', 'User-Agent', 'bench', 'Accept', '*/*']
+
+function call(listener: Listener, url: string, host: string): void {
+  const req = new IncomingMessage(socket)
+  req.url = url
+  req.method = 'GET'
+  req.rawHeaders = RAW.slice()
+  req.rawHeaders[1] = host
+  req.headers = { host, 'user-agent': 'bench', accept: '*/*' }
+  const res = new ServerResponse(req)
+  listener(req, res)
+  res.emit('close')
+}
+
+function measure(name: string, listener: Listener, url: string, hosts: string[]): number {
+  const n = 400_000
+  for (let i = 0; i < 50_000; i++) call(listener, url, hosts[i % hosts.length] as string)
+  let best = Number.POSITIVE_INFINITY
+  for (let round = 0; round < 5; round++) {
+    const start = process.cpuUsage()
+    for (let i = 0; i < n; i++) call(listener, url, hosts[(i * 7919) % hosts.length] as string)
+    const used = process.cpuUsage(start)
+    best = Math.min(best, ((used.user + used.system) * 1000) / n)
+  }
+  console.log(`${name.padEnd(34)} ${best.toFixed(0).padStart(6)} ns/request`)
+  return best
+}
+
+const tenants = (n: number) => Array.from({ length: n }, (_, i) => `t${i}.example.com`)
+async function warmTenants(n: number) {
+  const app = subdomains('example.com', () => hello, { max: n })
+  for (const host of tenants(n))
+    await app.fetch(new Request(`http://${host}/`)).then((r) => r.text())
+  return app
+}
+
+const bare = measure('bare handler', hello, '/backend/x', ['localhost'])
+const mounted = measure(
+  'mount → Node leaf',
+  toNodeListener(mount(null, { '/api': hello, '/admin': hello, '/backend': hello })),
+  '/backend/x',
+  ['localhost'],
+)
+const one = measure(
+  'subdomains, 1 live tenant',
+  toNodeListener(await warmTenants(1)),
+  '/',
+  tenants(1),
+)
+const many = measure(
+  'subdomains, 10,000 live tenants',
+  toNodeListener(await warmTenants(10_000)),
+  '/',
+  tenants(10_000),
+)
+console.log(
+  `added per request: mount ${(mounted - bare).toFixed(0)} ns, subdomains ${(one - bare).toFixed(0)} ns (1) / ${(many - bare).toFixed(0)} ns (10,000)`,
+)
