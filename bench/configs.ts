@@ -30,6 +30,15 @@ const list: Config[] = [
     request: at('/backend/x'),
   },
   {
+    name: 'node-http-spread',
+    label: 'bare node:http, requests over 100,000 hosts',
+    group: 'baseline',
+    vs: [],
+    keys: 100_000,
+    request: tenant,
+    note: 'the same load as the many-tenant configurations: a different Host on every request',
+  },
+  {
     name: 'hono-server',
     label: '@hono/node-server (defaults)',
     group: 'baseline',
@@ -75,7 +84,7 @@ const list: Config[] = [
     name: 'hosts-10k',
     label: 'hosts, 10,000 exact hosts',
     group: 'switchyard',
-    vs: ['node-http', 'express-vhost-1k'],
+    vs: ['node-http-spread', 'node-http', 'express-vhost-1k'],
     keys: 10_000,
     request: tenant,
   },
@@ -86,8 +95,10 @@ const list: Config[] = [
       group: 'switchyard',
       vs:
         n === 100_000
-          ? ['subdomains-1', 'node-http', 'express-vhost-1k']
-          : ['node-http', 'express-vhost-1k'],
+          ? ['subdomains-1', 'node-http-spread', 'node-http', 'express-vhost-1k']
+          : n === 1
+            ? ['node-http', 'express-vhost-1k']
+            : ['node-http-spread', 'node-http', 'express-vhost-1k'],
       keys: n,
       request: tenant,
     }),
@@ -96,7 +107,7 @@ const list: Config[] = [
     name: 'paths-1k',
     label: 'paths, 1,000 live keys',
     group: 'switchyard',
-    vs: ['node-http'],
+    vs: ['node-http', 'node-http-spread'],
     keys: 1_000,
     request: (i) => ({ path: `/k${i}/x`, host: LOCAL }),
   },

@@ -4,7 +4,7 @@
 //   node --import tsx bench/overhead.ts
 import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
-import { mount, subdomains } from '../src/index.ts'
+import { hosts, mount, subdomains } from '../src/index.ts'
 import { toNodeListener } from '../src/node/index.ts'
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void
@@ -70,6 +70,19 @@ const many = measure(
   '/',
   tenants(10_000),
 )
+const table = Object.fromEntries(
+  tenants(10_000).map((host) => [
+    host,
+    (req: IncomingMessage, res: ServerResponse) => hello(req, res),
+  ]),
+)
+const exact = measure(
+  'hosts, 10,000 exact hosts',
+  toNodeListener(hosts(table)),
+  '/',
+  tenants(10_000),
+)
+console.log(`added per request: hosts ${(exact - bare).toFixed(0)} ns (10,000)`)
 console.log(
   `added per request: mount ${(mounted - bare).toFixed(0)} ns, subdomains ${(one - bare).toFixed(0)} ns (1) / ${(many - bare).toFixed(0)} ns (10,000)`,
 )

@@ -57,6 +57,7 @@ function expressVhost(n: number): Server {
 
 const builders: Record<string, () => Server | Promise<Server>> = {
   'node-http': () => createServer(hello),
+  'node-http-spread': () => createServer(hello),
   'hono-server': () => hono(helloFetch),
   'hono-server-plain': () => hono(helloFetch, true),
   'mount-node': () => node(mount(null, { ...siblings, '/backend': hello })),
