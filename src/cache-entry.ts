@@ -1,6 +1,7 @@
 // InstanceCache's parts: the per-key record, the intrusive LRU list that orders
 // the records, the shared creation of a key, and option validation.
 import { describe, parseDuration } from './duration.ts'
+import { isThenable } from './thenable.ts'
 
 export type Factory<T, C> = (
   key: string,
@@ -211,10 +212,6 @@ function timeoutError(name: string, key: string, ms: number): Error {
   )
   error.name = 'TimeoutError'
   return error
-}
-
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 }
 
 export interface Settings<T> {

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http'
 import { Youch } from 'youch'
 import { statusText } from '../errors.ts'
+import { originalUrlOf } from '../node/request.ts'
 
 const youch = new Youch()
 
@@ -13,7 +14,7 @@ export function renderErrorPage(
   return youch.toHTML(error, {
     title: `${status} ${statusText(status)}`,
     request: {
-      url: (req as { originalUrl?: string }).originalUrl ?? req.url,
+      url: originalUrlOf(req),
       method: req.method,
       headers: req.headers,
     },

@@ -4,7 +4,8 @@ import type { Leaf, NodeHandler } from '../app.ts'
 import type { DispatchContext } from '../context.ts'
 import { describeError, type ErrorReporter, HttpError, isReportable } from '../errors.ts'
 import { attachedContext } from '../info.ts'
-import { prepareNodeRequest } from './request.ts'
+import { isThenable } from '../thenable.ts'
+import { originalUrlOf, prepareNodeRequest } from './request.ts'
 
 /** What an entry contributes to invoking a leaf. */
 export interface NodeEntry {
@@ -96,16 +97,4 @@ function sendError(
   if (res.headersSent || res.destroyed) return
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) })
   res.end(req.method === 'HEAD' ? undefined : body)
-}
-
-function originalUrlOf(req: IncomingMessage): string {
-  return (req as { originalUrl?: string }).originalUrl ?? req.url ?? ''
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  )
 }

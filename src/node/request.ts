@@ -25,6 +25,11 @@ export function prepareNodeRequest(req: MountedRequest, ctx: DispatchContext): v
   if (!ctx.trustProxy) setForwardedPrefix(req, undefined)
 }
 
+/** What the client sent, whoever rewrote `req.url` since (switchyard or an outer router). */
+export function originalUrlOf(req: IncomingMessage): string {
+  return (req as MountedRequest).originalUrl ?? req.url ?? ''
+}
+
 /** Sets or removes the header in both `headers` and `rawHeaders`, which bridges read. */
 function setForwardedPrefix(req: IncomingMessage, value: string | undefined): void {
   const headers = req.headers

@@ -13,8 +13,9 @@ import { type App, type Leaf, toTarget, type UpgradeHandler } from '../app.ts'
 import { NodeContext } from '../context.ts'
 import { resolveTarget } from '../dispatcher.ts'
 import { describeError, type ErrorReporter, isReportable, logError } from '../errors.ts'
+import { isThenable } from '../thenable.ts'
 import type { NodeListenerOptions } from './listener.ts'
-import { prepareNodeRequest } from './request.ts'
+import { originalUrlOf, prepareNodeRequest } from './request.ts'
 
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void
 
@@ -106,8 +107,7 @@ async function refuse(leaf: Leaf, u: Upgrade): Promise<void> {
 function fail(error: unknown, u: Upgrade): void {
   const { req, socket } = u
   if (isReportable(error)) {
-    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? ''
-    u.report(error, { method: req.method ?? 'GET', url })
+    u.report(error, { method: req.method ?? 'GET', url: originalUrlOf(req) })
   }
   if (socket.writableEnded || bytesWritten(socket) > u.before) return void socket.destroy()
   const { status, text } = describeError(error)
@@ -131,14 +131,6 @@ function respond({ req, socket }: Upgrade, status: number, body: string): void {
 /** Bytes handed to a net.Socket so far (buffered ones included); other Duplexes count 0. */
 function bytesWritten(socket: Duplex): number {
   return (socket as { bytesWritten?: number }).bytesWritten ?? 0
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  )
 }
 
 function ignore(): void {}
