@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from './errors.ts'
 import { BadHost, forwardedHost, parseHost } from './host.ts'
-import { BadPath, normalQueryStart, parseTarget } from './path.ts'
+import { BadPath, normalQueryStart, parseTarget, urlPathStart } from './path.ts'
 
 /** The read-only view of a request that key functions (`lazy`) get. */
 export interface RequestView {
@@ -124,9 +124,7 @@ export class FetchContext extends DispatchContext {
 
   constructor(request: Request, trustProxy: boolean) {
     const url = request.url
-    // Request URLs are absolute and serialized by WHATWG URL: the path starts at the
-    // first '/' after the authority.
-    super(url.slice(url.indexOf('/', url.indexOf('//') + 2)), trustProxy)
+    super(url.slice(urlPathStart(url)), trustProxy)
     this.request = request
   }
 
@@ -137,8 +135,7 @@ export class FetchContext extends DispatchContext {
   // The runtime derived the URL from the request's authority; WHATWG already normalized it.
   protected rawHost(): string | undefined {
     const url = this.request.url
-    const start = url.indexOf('//') + 2
-    return url.slice(start, url.indexOf('/', start))
+    return url.slice(url.indexOf('//') + 2, urlPathStart(url))
   }
 
   header(name: string): string | undefined {

@@ -43,6 +43,14 @@ export function normalQueryStart(target: string): number {
 }
 
 /**
+ * Where the path of a WHATWG-serialized absolute URL (`Request.url`) starts: the first `/`
+ * after the authority, which such URLs always have.
+ */
+export function urlPathStart(url: string): number {
+  return url.indexOf('/', url.indexOf('//') + 2)
+}
+
+/**
  * Splits an origin-form (`/a/b?q`) or absolute-form (`http://h/a/b?q`) target.
  * The path is normalized; the query string is passed on untouched.
  */

@@ -3,6 +3,7 @@ import type { Leaf } from '../app.ts'
 import type { FetchContext } from '../context.ts'
 import type { ErrorReporter } from '../errors.ts'
 import { attachInfo } from '../info.ts'
+import { urlPathStart } from '../path.ts'
 import { injectNode } from './inject.ts'
 import { releaseWithBody } from './release.ts'
 
@@ -37,7 +38,7 @@ function rewriteRequest(request: Request, ctx: FetchContext): Request {
   const sentPrefix = request.headers.has(XFP)
   if (ctx.basePath === '' && ctx.exact && (ctx.trustProxy || !sentPrefix)) return request
   const url = request.url
-  const origin = url.slice(0, url.indexOf('/', url.indexOf('//') + 2))
+  const origin = url.slice(0, urlPathStart(url))
   // A Request passed as init carries method, headers, body (streamed), signal and the rest.
   const rewritten = new Request(origin + ctx.path + ctx.query, request)
   if (ctx.basePath !== '') rewritten.headers.set(XFP, ctx.forwardedPrefix(ctx.basePath))

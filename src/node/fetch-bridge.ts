@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { getRequestListener, RequestError } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Leaf, NodeHandler } from '../app.ts'
+import { HttpError } from '../errors.ts'
+import { errorResponse } from '../fetch/entry.ts'
 import { attachedContext, attachInfo } from '../info.ts'
 import { failNode, type NodeEntry } from './invoke.ts'
 import { writeResponse } from './write-response.ts'
@@ -58,12 +60,9 @@ export function createFetchBridge(leaf: Leaf, entry: NodeEntry): NodeHandler {
       overrideGlobalObjects: false,
       // Only reached when the Request itself cannot be built (a malformed Host or URL).
       errorHandler: (error: unknown) => {
-        const status = error instanceof RequestError ? 400 : 500
-        if (status === 500) entry.report(error, { method: '-', url: '-' })
-        return new Response(`${status === 400 ? 'Bad Request' : 'Internal Server Error'}\n`, {
-          status,
-          headers: { 'content-type': 'text/plain; charset=utf-8' },
-        })
+        if (error instanceof RequestError) return errorResponse(new HttpError(400, 'Bad Request'))
+        entry.report(error, { method: '-', url: '-' })
+        return errorResponse(error)
       },
     },
   )
