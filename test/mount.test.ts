@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { describe, it } from 'node:test'
-import { fetchApp, type MountInfo, mount, mountInfo, node, notFound } from '../src/index.ts'
+import {
+  fetchApp,
+  type MountInfo,
+  mount,
+  mountInfo,
+  node,
+  notFound,
+  toFetchHandler,
+} from '../src/index.ts'
 
 // A Fetch app that reports what it saw.
 function probe(name: string) {
@@ -145,6 +153,21 @@ describe('app detection', () => {
     )
     assert.equal(await text({ fetch: ok }), 'fetch')
     assert.equal(await text(notFound()), 'Not Found\n')
+  })
+
+  it('answers 400, unreported, when a Fetch request carries header bytes HTTP/1.1 refuses', async () => {
+    const reported: unknown[] = []
+    const app = toFetchHandler(
+      mount(null, {
+        '/n': (_req: http.IncomingMessage, res: http.ServerResponse) => res.end('node'),
+      }),
+      { onError: (error) => reported.push(error) },
+    )
+    const request = new Request('http://localhost/n/x', { headers: { 'x-tenant': '\u0001' } })
+    const response = await app(request)
+    assert.equal(response.status, 400)
+    assert.match(await response.text(), /Invalid request header/)
+    assert.deepEqual(reported, [])
   })
 
   it('delivers to an unlistened http.Server with emit("request")', async () => {

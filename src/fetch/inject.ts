@@ -1,7 +1,13 @@
 // Node leaves behind the Fetch entry: the request is replayed as real HTTP/1.1 over an
 // in-memory socket pair, so Express, Fastify and Koa see genuine IncomingMessage and
 // ServerResponse objects, and bodies stream both ways with backpressure.
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
+import {
+  type ClientRequest,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+} from 'node:http'
 import { pipeline, Readable } from 'node:stream'
 import type { Leaf } from '../app.ts'
 import type { DispatchContext } from '../context.ts'
@@ -29,12 +35,21 @@ export function injectNode(
   serverFor(leaf, report).emit('connection', server)
 
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest({
-      method: request.method,
-      path: ctx.originalUrl,
-      headers: headersOf(request),
-      createConnection: () => client,
-    })
+    let outgoing: ClientRequest
+    try {
+      outgoing = httpRequest({
+        method: request.method,
+        path: ctx.originalUrl,
+        headers: headersOf(request),
+        createConnection: () => client,
+      })
+    } catch (error) {
+      // Fetch allows header bytes HTTP/1.1 does not (control characters); Node's parser
+      // would answer such a request 400, and so does this path. The pipe goes unused.
+      client.destroy()
+      reject(new HttpError(400, `Invalid request header: ${(error as Error).message}`))
+      return
+    }
     const abort = () => outgoing.destroy(request.signal.reason)
     request.signal.addEventListener('abort', abort, { once: true })
     outgoing.once('close', () => request.signal.removeEventListener('abort', abort))
