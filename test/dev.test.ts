@@ -1,13 +1,14 @@
 // `switchyard dev` as a real child process: reloads, error pages, access log, help.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { type Cli, startCli } from './support/cli.ts'
+import { send } from './support/http.ts'
 
 const INDEX = fileURLToPath(new URL('../src/index.ts', import.meta.url))
 
@@ -24,19 +25,9 @@ interface Got {
   body: string
 }
 
-function get(port: number, path: string, agent?: Agent): Promise<Got> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, agent }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        body += chunk
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-      .on('error', reject)
-      .end()
-  })
+async function get(port: number, path: string, agent?: Agent): Promise<Got> {
+  const { status, body } = await send(port, path, { agent })
+  return { status, body }
 }
 
 describe('switchyard dev', () => {

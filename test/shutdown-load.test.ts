@@ -1,10 +1,11 @@
 // SIGTERM while `switchyard serve` is under load: no request it accepted fails.
 import assert from 'node:assert/strict'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { after, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { startCli } from './support/cli.ts'
+import { send } from './support/http.ts'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/serve-app.ts', import.meta.url))
 
@@ -15,23 +16,10 @@ interface Outcome {
 }
 
 function get(port: number, path: string, agent: Agent | false): Promise<Outcome> {
-  return new Promise((resolve) => {
-    request({ host: '127.0.0.1', port, path, agent }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        body += chunk
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-      res.on('error', (error: NodeJS.ErrnoException) =>
-        resolve({ error: error.code ?? error.message }),
-      )
-    })
-      .on('error', (error: NodeJS.ErrnoException) =>
-        resolve({ error: error.code ?? error.message }),
-      )
-      .end()
-  })
+  return send(port, path, { agent }).then(
+    ({ status, body }) => ({ status, body }),
+    (error: NodeJS.ErrnoException) => ({ error: error.code ?? error.message }),
+  )
 }
 
 const cli = startCli(['serve', FIXTURE, '--port', '0', '--host', '127.0.0.1'], process.cwd())

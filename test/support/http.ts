@@ -38,7 +38,7 @@ export interface RequestOptions {
   method?: string
   headers?: Record<string, string>
   body?: string | Buffer
-  agent?: Agent
+  agent?: Agent | false
 }
 
 /** One request; `path` is sent byte for byte (no client-side normalization). */
