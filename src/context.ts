@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from './errors.ts'
 import { BadHost, forwardedHost, parseHost } from './host.ts'
-import { BadPath, normalQueryStart, parseTarget, urlPathStart } from './path.ts'
+import { absolutePathStart, BadPath, normalQueryStart, parseTarget, urlPathStart } from './path.ts'
 
 /** The read-only view of a request that key functions (`lazy`) get. */
 export interface RequestView {
@@ -161,10 +161,8 @@ function repeatsHost(raw: string[]): boolean {
  * agree; userinfo is refused outright.
  */
 function checkAuthority(target: string, host: string | undefined): void {
-  const start = target.indexOf('//') + 2
-  let end = start
-  while (end < target.length && !'/?#'.includes(target.charAt(end))) end++
-  const authority = target.slice(start, end)
+  // Only called for targets parseTarget accepted, so the scheme is http(s).
+  const authority = target.slice(target.indexOf('//') + 2, absolutePathStart(target))
   if (authority.includes('@')) throw new HttpError(400, 'Userinfo in the request target')
   const named = parseHost(authority)
   if (named instanceof BadHost) throw new HttpError(400, `Request target: ${named.message}`)

@@ -72,7 +72,7 @@ export function parseTarget(target: string): Target | BadPath {
 }
 
 /** Where the path of an absolute-form target starts, or -1 if it is not one. */
-function absolutePathStart(target: string): number {
+export function absolutePathStart(target: string): number {
   const scheme = target.startsWith('http://') ? 7 : target.startsWith('https://') ? 8 : -1
   if (scheme < 0) return -1
   // The path ends the authority; `http://host` and `http://host?q` have an empty path (`/`).
