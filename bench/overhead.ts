@@ -5,7 +5,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 import { hosts, mount, subdomains } from '../src/index.ts'
-import { toNodeListener } from '../src/node/index.ts'
+import { toNodeListener } from '../src/node.ts'
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void
 

@@ -2,8 +2,8 @@
 // 1, 1,000 and 100,000 keys, and of the cache's memory per live instance.
 //   node --import tsx --expose-gc bench/resolve.ts      (npm run bench:resolve)
 import type { IncomingMessage } from 'node:http'
-import { NodeContext } from '../src/context.ts'
-import { resolveTarget } from '../src/dispatcher.ts'
+import { NodeContext } from '../src/core/context.ts'
+import { resolveTarget } from '../src/dispatch/dispatcher.ts'
 import { type Dispatcher, fetchApp, hosts, mount, paths, subdomains } from '../src/index.ts'
 
 const SIZES = [1, 1_000, 100_000]

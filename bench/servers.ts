@@ -10,7 +10,7 @@ import Koa from 'koa'
 import koaMount from 'koa-mount'
 import vhost from 'vhost'
 import { type Dispatcher, hosts, mount, paths, subdomains } from '../src/index.ts'
-import { toNodeListener } from '../src/node/index.ts'
+import { toNodeListener } from '../src/node.ts'
 import { configs } from './configs.ts'
 
 // The same tiny answer everywhere: 200, text/plain, "hello".

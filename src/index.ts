@@ -1,3 +1,4 @@
+export type { InstanceInfo } from './cache/cache.ts'
 export {
   type App,
   type FetchApp,
@@ -8,17 +9,22 @@ export {
   node,
   type UpgradeHandler,
   withUpgrade,
-} from './app.ts'
-export type { InstanceInfo } from './cache.ts'
-export type { RequestView } from './context.ts'
-export { Dispatcher, type RouteNode } from './dispatcher.ts'
-export type { ErrorContext, ErrorReporter } from './errors.ts'
+} from './core/app.ts'
+export type { RequestView } from './core/context.ts'
+export type { ErrorContext, ErrorReporter } from './core/errors.ts'
+export { type MountInfo, mountInfo } from './core/info.ts'
+export { Dispatcher, type RouteNode } from './dispatch/dispatcher.ts'
+export { type HostPatterns, hosts } from './dispatch/hosts.ts'
+export {
+  type AppFactory,
+  LazyDispatcher,
+  type LazyEvent,
+  type LazyOptions,
+  lazy,
+} from './dispatch/lazy.ts'
+export { type Mounts, mount } from './dispatch/mount.ts'
+export { notFound } from './dispatch/not-found.ts'
+export { type PathOptions, paths } from './dispatch/paths.ts'
+export { type SubdomainOptions, subdomains } from './dispatch/subdomains.ts'
 export type { FetchEntryOptions } from './fetch/entry.ts'
 export { type FetchHandlerFn, toFetchHandler } from './fetch/handler.ts'
-export { type HostPatterns, hosts } from './hosts.ts'
-export { type MountInfo, mountInfo } from './info.ts'
-export { type AppFactory, LazyDispatcher, type LazyEvent, type LazyOptions, lazy } from './lazy.ts'
-export { type Mounts, mount } from './mount.ts'
-export { notFound } from './not-found.ts'
-export { type PathOptions, paths } from './paths.ts'
-export { type SubdomainOptions, subdomains } from './subdomains.ts'

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { type CacheOptions, type Factory, InstanceCache, type Lease } from '../src/cache.ts'
+import { type CacheOptions, type Factory, InstanceCache, type Lease } from '../src/cache/cache.ts'
 
 interface App {
   key: string

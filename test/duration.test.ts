@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { MAX_DURATION, parseDuration } from '../src/duration.ts'
+import { MAX_DURATION, parseDuration } from '../src/parse/duration.ts'
 
 test('parses numbers of ms and strings with a unit', () => {
   const cases: [number | string, number][] = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { HostTable } from '../src/host-table.ts'
+import { HostTable } from '../src/parse/host-table.ts'
 
 /** The value a host resolves to, or undefined. */
 const hit = <T>(table: HostTable<T>, host: string) => table.match(host)?.value

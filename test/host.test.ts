@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { BadHost, forwardedHost, normalizeDomain, parseHost, subdomainOf } from '../src/host.ts'
+import {
+  BadHost,
+  forwardedHost,
+  normalizeDomain,
+  parseHost,
+  subdomainOf,
+} from '../src/parse/host.ts'
 
 /** Asserts that `value` is refused, with a message matching `message`. */
 function refused(value: string | undefined, message: RegExp): void {

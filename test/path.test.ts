@@ -7,7 +7,7 @@ import {
   normalQueryStart,
   parseTarget,
   restUnder,
-} from '../src/path.ts'
+} from '../src/parse/path.ts'
 
 describe('normalizePath', () => {
   const cases: Array<[string, string]> = [

@@ -16,7 +16,7 @@ import {
   subdomains,
   toFetchHandler,
 } from '../src/index.ts'
-import { toNodeListener } from '../src/node/index.ts'
+import { toNodeListener } from '../src/node.ts'
 import { hostNoise, invalidHost, referenceHost, validHost } from './support/host-arbs.ts'
 import { callNode } from './support/inproc.ts'
 import { rawTarget } from './support/path-arbs.ts'

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { BadHost, parseHost } from '../src/host.ts'
-import { BadPath, normalizePath } from '../src/path.ts'
+import { BadHost, parseHost } from '../src/parse/host.ts'
+import { BadPath, normalizePath } from '../src/parse/path.ts'
 import { hostNoise, invalidHost, ipv4Tail, referenceHost, validHost } from './support/host-arbs.ts'
 import {
   encodeSome,

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { WebSocket, WebSocketServer } from 'ws'
 import { mount, paths } from '../src/index.ts'
-import { type AccessLogLine, serve } from '../src/node/serve.ts'
+import { type AccessLogLine, serve } from '../src/server/serve.ts'
 import { type Cli, get, killChildren, runCli, startCli, until } from './fixtures/serve-cli.ts'
 
 const APP = fileURLToPath(new URL('fixtures/serve-app.ts', import.meta.url))

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import express from 'express'
 import WebSocket, { WebSocketServer } from 'ws'
 import { fetchApp, mount, mountInfo, notFound, subdomains, withUpgrade } from '../src/index.ts'
-import { toNodeListener, toUpgradeListener } from '../src/node/index.ts'
+import { toNodeListener, toUpgradeListener } from '../src/node.ts'
 
 /** A noServer `ws` echo, tagging replies with `tag` and what the app saw of the request. */
 function echo(tag: string) {

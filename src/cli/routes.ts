@@ -1,8 +1,8 @@
 // `switchyard routes [entry]`: prints the dispatch tree, like `flask routes`.
-import { toTarget } from '../app.ts'
-import { describeTarget, type RouteNode } from '../dispatcher.ts'
+import { toTarget } from '../core/app.ts'
+import { describeTarget, type RouteNode } from '../dispatch/dispatcher.ts'
+import { loadEntry, parseEntry } from '../server/load-app.ts'
 import { parseCommandArgs, runCommand } from './args.ts'
-import { loadEntry, parseEntry } from './entry.ts'
 
 const HELP = `Usage: switchyard routes [entry] [options]
 

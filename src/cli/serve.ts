@@ -2,12 +2,12 @@
 import cluster from 'node:cluster'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { App } from '../app.ts'
-import { parseDuration } from '../duration.ts'
-import { runPrimary, serveWorker } from '../node/cluster.ts'
-import { DEFAULTS, resolveWorkers, type ServeOptions, serve } from '../node/serve.ts'
+import type { App } from '../core/app.ts'
+import { parseDuration } from '../parse/duration.ts'
+import { runPrimary, serveWorker } from '../server/cluster.ts'
+import { type EntrySpec, loadEntry, parseEntry } from '../server/load-app.ts'
+import { DEFAULTS, resolveWorkers, type ServeOptions, serve } from '../server/serve.ts'
 import { parseCommandArgs, parsePort, runCommand, UsageError } from './args.ts'
-import { type EntrySpec, loadEntry, parseEntry } from './entry.ts'
 
 const HELP = `Usage: switchyard serve [entry] [options]
 

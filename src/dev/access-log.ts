@@ -1,6 +1,6 @@
 // The dev server's access log: one colored line a request, naming the app that served it.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { mountInfo } from '../info.ts'
+import { mountInfo } from '../core/info.ts'
 import { cyan, dim, green, magenta, red, yellow } from './color.ts'
 
 /** Logs `req` when its response ends: method, path, which app, status, time. */

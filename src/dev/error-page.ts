@@ -1,7 +1,7 @@
 // The dev server's error page: message, source-mapped stack with code frames, request.
 import type { IncomingMessage } from 'node:http'
 import { Youch } from 'youch'
-import { statusText } from '../errors.ts'
+import { statusText } from '../core/errors.ts'
 import { originalUrlOf } from '../node/request.ts'
 
 const youch = new Youch()

@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
-import { parseEntry } from '../cli/entry.ts'
+import { parseEntry } from '../server/load-app.ts'
 import { bold, cyan, dim, green, red } from './color.ts'
 import { proxyRequest, proxyUpgrade } from './proxy.ts'
 import { watchTree } from './watch.ts'

@@ -3,10 +3,10 @@
 // error page for every request instead, until the next change replaces it.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { loadEntry, parseEntry } from '../cli/entry.ts'
-import { Dispatcher } from '../dispatcher.ts'
+import { Dispatcher } from '../dispatch/dispatcher.ts'
 import { toNodeListener } from '../node/listener.ts'
 import { toUpgradeListener } from '../node/upgrade.ts'
+import { loadEntry, parseEntry } from '../server/load-app.ts'
 import { logRequest } from './access-log.ts'
 import { red } from './color.ts'
 import { renderErrorPage } from './error-page.ts'

@@ -1,8 +1,8 @@
 // The Fetch entry: `dispatcher.fetch(request)` and toFetchHandler().
-import type { Leaf, Target } from '../app.ts'
-import { FetchContext } from '../context.ts'
-import { resolveTarget } from '../dispatcher.ts'
-import { describeError, type ErrorReporter, isReportable, logError } from '../errors.ts'
+import type { Leaf, Target } from '../core/app.ts'
+import { FetchContext } from '../core/context.ts'
+import { describeError, type ErrorReporter, isReportable, logError } from '../core/errors.ts'
+import { resolveTarget } from '../dispatch/dispatcher.ts'
 import { invokeFetch } from './invoke.ts'
 
 export interface FetchEntryOptions {

@@ -1,6 +1,6 @@
 // toFetchHandler(): the Fetch entry with options, for Fetch runtimes and servers.
-import { type App, toTarget } from '../app.ts'
-import { logError } from '../errors.ts'
+import { type App, toTarget } from '../core/app.ts'
+import { logError } from '../core/errors.ts'
 import { dispatchFetch, type FetchEntryOptions } from './entry.ts'
 
 export type FetchHandlerFn = (request: Request, ...rest: unknown[]) => Promise<Response>

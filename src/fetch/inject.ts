@@ -9,9 +9,9 @@ import {
   type Server,
 } from 'node:http'
 import { pipeline, Readable } from 'node:stream'
-import type { Leaf } from '../app.ts'
-import type { DispatchContext } from '../context.ts'
-import { type ErrorReporter, HttpError } from '../errors.ts'
+import type { Leaf } from '../core/app.ts'
+import type { DispatchContext } from '../core/context.ts'
+import { type ErrorReporter, HttpError } from '../core/errors.ts'
 import { invokeNode, type NodeEntry } from '../node/invoke.ts'
 import { PipeSocket } from './pipe.ts'
 

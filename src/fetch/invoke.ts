@@ -1,9 +1,9 @@
 // Invokes a resolved leaf with a Fetch Request.
-import type { Leaf } from '../app.ts'
-import type { FetchContext } from '../context.ts'
-import type { ErrorReporter } from '../errors.ts'
-import { attachInfo } from '../info.ts'
-import { urlPathStart } from '../path.ts'
+import type { Leaf } from '../core/app.ts'
+import type { FetchContext } from '../core/context.ts'
+import type { ErrorReporter } from '../core/errors.ts'
+import { attachInfo } from '../core/info.ts'
+import { urlPathStart } from '../parse/path.ts'
 import { injectNode } from './inject.ts'
 import { releaseWithBody } from './release.ts'
 

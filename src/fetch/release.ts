@@ -1,5 +1,5 @@
 // Keeps a lazily created instance leased until its response body is fully sent.
-import type { DispatchContext } from '../context.ts'
+import type { DispatchContext } from '../core/context.ts'
 
 export function releaseWithBody(response: Response, ctx: DispatchContext): Response {
   const body = response.body

@@ -4,10 +4,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { getRequestListener, RequestError } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
-import type { Leaf, NodeHandler } from '../app.ts'
-import { HttpError } from '../errors.ts'
+import type { Leaf, NodeHandler } from '../core/app.ts'
+import { HttpError } from '../core/errors.ts'
+import { attachedContext, attachInfo } from '../core/info.ts'
 import { errorResponse } from '../fetch/entry.ts'
-import { attachedContext, attachInfo } from '../info.ts'
 import { failNode, type NodeEntry } from './invoke.ts'
 import { writeResponse } from './write-response.ts'
 

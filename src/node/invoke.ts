@@ -1,10 +1,10 @@
 // Invokes a resolved leaf with a Node req/res, and funnels its failures.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Leaf, NodeHandler } from '../app.ts'
-import type { DispatchContext } from '../context.ts'
-import { describeError, type ErrorReporter, HttpError, isReportable } from '../errors.ts'
-import { attachedContext } from '../info.ts'
-import { isThenable } from '../thenable.ts'
+import type { Leaf, NodeHandler } from '../core/app.ts'
+import type { DispatchContext } from '../core/context.ts'
+import { describeError, type ErrorReporter, HttpError, isReportable } from '../core/errors.ts'
+import { attachedContext } from '../core/info.ts'
+import { isThenable } from '../core/thenable.ts'
 import { originalUrlOf, prepareNodeRequest } from './request.ts'
 
 /** What an entry contributes to invoking a leaf. */

@@ -1,9 +1,9 @@
 // toNodeListener(): the Node entry. Resolve once, invoke the leaf in its native form.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type App, type Leaf, type NodeHandler, toTarget } from '../app.ts'
-import { NodeContext } from '../context.ts'
-import { resolveTarget } from '../dispatcher.ts'
-import { type ErrorReporter, logError } from '../errors.ts'
+import { type App, type Leaf, type NodeHandler, toTarget } from '../core/app.ts'
+import { NodeContext } from '../core/context.ts'
+import { type ErrorReporter, logError } from '../core/errors.ts'
+import { resolveTarget } from '../dispatch/dispatcher.ts'
 import { createFetchBridge } from './fetch-bridge.ts'
 import { type ErrorRenderer, failNode, invokeNode, type NodeEntry } from './invoke.ts'
 

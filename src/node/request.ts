@@ -1,7 +1,7 @@
 // Rewrites a Node request for the leaf: url, baseUrl, originalUrl, X-Forwarded-Prefix.
 import type { IncomingMessage } from 'node:http'
-import type { DispatchContext } from '../context.ts'
-import { attachInfo } from '../info.ts'
+import type { DispatchContext } from '../core/context.ts'
+import { attachInfo } from '../core/info.ts'
 
 type MountedRequest = IncomingMessage & { baseUrl?: string; originalUrl?: string }
 

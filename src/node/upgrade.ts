@@ -9,11 +9,11 @@
 //   bad paths/hosts 400, factory failures 503, a handler that throws before writing 500.
 import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { type App, type Leaf, toTarget, type UpgradeHandler } from '../app.ts'
-import { NodeContext } from '../context.ts'
-import { resolveTarget } from '../dispatcher.ts'
-import { describeError, type ErrorReporter, isReportable, logError } from '../errors.ts'
-import { isThenable } from '../thenable.ts'
+import { type App, type Leaf, toTarget, type UpgradeHandler } from '../core/app.ts'
+import { NodeContext } from '../core/context.ts'
+import { describeError, type ErrorReporter, isReportable, logError } from '../core/errors.ts'
+import { isThenable } from '../core/thenable.ts'
+import { resolveTarget } from '../dispatch/dispatcher.ts'
 import type { NodeListenerOptions } from './listener.ts'
 import { originalUrlOf, prepareNodeRequest } from './request.ts'
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { type Dispatcher, type ErrorReporter, toFetchHandler } from '../../src/index.ts'
-import { toNodeListener } from '../../src/node/index.ts'
+import { toNodeListener } from '../../src/node.ts'
 
 export interface Running {
   /** `http://127.0.0.1:<port>`, no trailing slash. */

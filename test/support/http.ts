@@ -3,7 +3,7 @@
 import { type Agent, createServer, request as httpRequest, type Server } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import type { App } from '../../src/index.ts'
-import { type NodeListenerOptions, toNodeListener } from '../../src/node/index.ts'
+import { type NodeListenerOptions, toNodeListener } from '../../src/node.ts'
 
 export interface Running {
   port: number

@@ -3,7 +3,7 @@
 // and ten thousand requests cost milliseconds instead of sockets.
 import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
-import type { NodeListener } from '../../src/node/index.ts'
+import type { NodeListener } from '../../src/node.ts'
 
 export interface Outcome {
   status: number

@@ -9,7 +9,7 @@ import {
   mountInfo,
   node,
 } from '../../src/index.ts'
-import { toNodeListener } from '../../src/node/index.ts'
+import { toNodeListener } from '../../src/node.ts'
 import { callNode } from './inproc.ts'
 import type { MountModel } from './path-arbs.ts'
 

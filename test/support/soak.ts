@@ -6,7 +6,7 @@ import { Agent, createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type App, fetchApp, node, subdomains } from '../../src/index.ts'
-import { toNodeListener } from '../../src/node/index.ts'
+import { toNodeListener } from '../../src/node.ts'
 
 export interface SoakOptions {
   seconds: number

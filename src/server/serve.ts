@@ -2,14 +2,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { availableParallelism } from 'node:os'
-import type { App } from '../app.ts'
-import { Dispatcher } from '../dispatcher.ts'
-import { describe, parseDuration } from '../duration.ts'
-import { type ErrorReporter, logError } from '../errors.ts'
-import { mountInfo } from '../info.ts'
-import { type NodeListenerOptions, toNodeListener } from './listener.ts'
+import type { App } from '../core/app.ts'
+import { type ErrorReporter, logError } from '../core/errors.ts'
+import { mountInfo } from '../core/info.ts'
+import { Dispatcher } from '../dispatch/dispatcher.ts'
+import { type NodeListenerOptions, toNodeListener } from '../node/listener.ts'
+import { toUpgradeListener } from '../node/upgrade.ts'
+import { describe, parseDuration } from '../parse/duration.ts'
 import { Drain, onShutdownSignals } from './shutdown.ts'
-import { toUpgradeListener } from './upgrade.ts'
 
 /** Durations are milliseconds or strings such as '5s' or '2m'. */
 export interface ServeOptions extends NodeListenerOptions {

@@ -1,16 +1,17 @@
 // lazy(): one instance per key, created on first use and kept in a bounded cache.
 // subdomains() and paths() are thin layers over it.
-import { type App, type Leaf, sourceOf, type Target, toTarget } from './app.ts'
+
 import {
   type InstanceCache as Cache,
   type CacheOptions,
   InstanceCache,
   type InstanceInfo,
   type Lease,
-} from './cache.ts'
-import type { DispatchContext, RequestView } from './context.ts'
+} from '../cache/cache.ts'
+import { type App, type Leaf, sourceOf, type Target, toTarget } from '../core/app.ts'
+import type { DispatchContext, RequestView } from '../core/context.ts'
+import { HttpError } from '../core/errors.ts'
 import { Dispatcher, describeTarget, type RouteNode, resolveTarget } from './dispatcher.ts'
-import { HttpError } from './errors.ts'
 import { notFound } from './not-found.ts'
 
 /** Creates the app for a key; `null`/`undefined` means "no such key" (the fallback answers). */

@@ -1,7 +1,7 @@
 // The base every dispatcher extends: dispatchers resolve, entries invoke.
-import { Leaf, type Target } from './app.ts'
-import type { DispatchContext } from './context.ts'
-import { dispatchFetch } from './fetch/entry.ts'
+import { Leaf, type Target } from '../core/app.ts'
+import type { DispatchContext } from '../core/context.ts'
+import { dispatchFetch } from '../fetch/entry.ts'
 
 /** A node of the dispatch tree, as `switchyard routes` prints it. */
 export interface RouteNode {

@@ -1,6 +1,7 @@
 // Instance cache: one instance per key, single-flight creation, LRU bound, idle
 // expiry and refcounted dispose. HTTP-agnostic: a dispatcher calls it per request.
 import { EventEmitter } from 'node:events'
+import { isThenable } from '../core/thenable.ts'
 import {
   type CacheOptions,
   DISPOSED,
@@ -18,8 +19,7 @@ import {
   Pending,
   readSettings,
   type Settings,
-} from './cache-entry.ts'
-import { isThenable } from './thenable.ts'
+} from './entry.ts'
 
 // Why not lru-cache: it would be no faster (measured with the same record
 // updates: 11.5/45/177 ns per hit at 1/1k/100k keys, against 7.6/45/160 ns for
@@ -29,7 +29,7 @@ import { isThenable } from './thenable.ts'
 // its TTL either scans every entry (purgeStale) or arms a timer per entry, and
 // it allocates index arrays for all `max` slots up front.
 
-export type { CacheOptions, EvictReason, Factory, InstanceInfo, Lease } from './cache-entry.ts'
+export type { CacheOptions, EvictReason, Factory, InstanceInfo, Lease } from './entry.ts'
 
 /** Listener arguments; with no 'error' listener, failures go to console.error instead. */
 export interface CacheEvents<T> {

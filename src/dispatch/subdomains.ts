@@ -1,6 +1,6 @@
 // subdomains(): the Flask docs' SubdomainDispatcher, on label boundaries, with a bounded cache.
-import { type App, toTarget } from './app.ts'
-import { normalizeDomain, subdomainOf } from './host.ts'
+import { type App, toTarget } from '../core/app.ts'
+import { normalizeDomain, subdomainOf } from '../parse/host.ts'
 import { type AppFactory, LazyDispatcher, type LazyOptions } from './lazy.ts'
 import { notFound } from './not-found.ts'
 

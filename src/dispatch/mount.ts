@@ -1,9 +1,9 @@
 // mount(): werkzeug's DispatcherMiddleware. Longest prefix wins, at segment boundaries.
-import { type App, type Leaf, type Target, toTarget } from './app.ts'
-import type { DispatchContext } from './context.ts'
+import { type App, type Leaf, type Target, toTarget } from '../core/app.ts'
+import type { DispatchContext } from '../core/context.ts'
+import { canonicalPrefix, restUnder } from '../parse/path.ts'
 import { Dispatcher, describeTarget, type RouteNode, resolveTarget } from './dispatcher.ts'
 import { notFound } from './not-found.ts'
-import { canonicalPrefix, restUnder } from './path.ts'
 
 export type Mounts = Record<string, App> | Iterable<readonly [string, App]>
 

@@ -1,8 +1,8 @@
 // hosts(): dispatch by Host with exact names, `*.example.com`, `{name}.example.com` and `*`.
-import { type App, type Leaf, type Target, toTarget } from './app.ts'
-import type { DispatchContext } from './context.ts'
+import { type App, type Leaf, type Target, toTarget } from '../core/app.ts'
+import type { DispatchContext } from '../core/context.ts'
+import { HostTable } from '../parse/host-table.ts'
 import { Dispatcher, describeTarget, type RouteNode, resolveTarget } from './dispatcher.ts'
-import { HostTable } from './host-table.ts'
 import { notFound } from './not-found.ts'
 
 export type HostPatterns = Record<string, App> | Iterable<readonly [string, App]>

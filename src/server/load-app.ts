@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type App, toTarget } from '../app.ts'
+import { type App, toTarget } from '../core/app.ts'
 
 /** The files tried, in order, when no entry is given. */
 export const DEFAULT_ENTRIES = [

@@ -1,6 +1,6 @@
 // paths(): the Flask docs' PathDispatcher. The first path segment is the key.
-import { type App, toTarget } from './app.ts'
-import type { DispatchContext } from './context.ts'
+import { type App, toTarget } from '../core/app.ts'
+import type { DispatchContext } from '../core/context.ts'
 import { type AppFactory, LazyDispatcher, type LazyOptions } from './lazy.ts'
 import { notFound } from './not-found.ts'
 

@@ -1,6 +1,6 @@
 // Built-in responders: answer natively in both entries, so neither needs a bridge.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Leaf } from './app.ts'
+import { Leaf } from '../core/app.ts'
 
 function respond(status: number, text: string): Leaf {
   const body = `${text}\n`

@@ -2,8 +2,8 @@
 import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
-import { Dispatcher } from './dispatcher.ts'
-import { dispatchFetch } from './fetch/entry.ts'
+import { Dispatcher } from '../dispatch/dispatcher.ts'
+import { dispatchFetch } from '../fetch/entry.ts'
 
 /** `(req, res) => void`: Express, Connect, `koa.callback()`, any `http.createServer` listener. */
 // biome-ignore lint/suspicious/noExplicitAny: Express and friends declare their own req/res types

@@ -1,8 +1,14 @@
 // The per-request state that dispatchers read and update while resolving.
 import type { IncomingMessage } from 'node:http'
+import { BadHost, forwardedHost, parseHost } from '../parse/host.ts'
+import {
+  absolutePathStart,
+  BadPath,
+  normalQueryStart,
+  parseTarget,
+  urlPathStart,
+} from '../parse/path.ts'
 import { HttpError } from './errors.ts'
-import { BadHost, forwardedHost, parseHost } from './host.ts'
-import { absolutePathStart, BadPath, normalQueryStart, parseTarget, urlPathStart } from './path.ts'
 
 /** The read-only view of a request that key functions (`lazy`) get. */
 export interface RequestView {

@@ -1,7 +1,8 @@
 // InstanceCache's parts: the per-key record, the intrusive LRU list that orders
 // the records, the shared creation of a key, and option validation.
-import { describe, parseDuration } from './duration.ts'
-import { isThenable } from './thenable.ts'
+
+import { isThenable } from '../core/thenable.ts'
+import { describe, parseDuration } from '../parse/duration.ts'
 
 export type Factory<T, C> = (
   key: string,

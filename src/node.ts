@@ -1,0 +1,3 @@
+export { type NodeListener, type NodeListenerOptions, toNodeListener } from './node/listener.ts'
+export { toUpgradeListener, type UpgradeListener } from './node/upgrade.ts'
+export { type AccessLogLine, type RunningServer, type ServeOptions, serve } from './server/serve.ts'
