@@ -2,8 +2,8 @@
 // 1, 1,000 and 100,000 keys, and of the cache's memory per live instance.
 //   node --import tsx --expose-gc bench/resolve.ts      (npm run bench:resolve)
 import type { IncomingMessage } from 'node:http'
-import { NodeContext } from '../src/core/context.ts'
-import { resolveTarget } from '../src/dispatch/dispatcher.ts'
+import { resolve as resolveTarget, toTarget } from '../src/core/leaf.ts'
+import { NodeContext } from '../src/entry/node-context.ts'
 import { type Dispatcher, fetchApp, hosts, mount, paths, subdomains } from '../src/index.ts'
 
 const SIZES = [1, 1_000, 100_000]
@@ -23,7 +23,7 @@ const fakeRequest = (url: string, host: string) =>
 /** Runs one request through `app`; a miss creates the instance first. */
 async function dispatch(app: Dispatcher, req: IncomingMessage): Promise<void> {
   const ctx = new NodeContext(req, false)
-  const leaf = resolveTarget(app, ctx)
+  const leaf = resolveTarget(toTarget(app, 'bench'), ctx)
   if (leaf instanceof Promise) await leaf
   ctx.release()
 }
@@ -41,7 +41,8 @@ function time(decide: (req: IncomingMessage) => void, reqs: IncomingMessage[]): 
 
 const decide = (app: Dispatcher) => (req: IncomingMessage) => {
   const ctx = new NodeContext(req, false)
-  if (resolveTarget(app, ctx) instanceof Promise) throw new Error('a warm key must resolve at once')
+  if (resolveTarget(toTarget(app, 'bench'), ctx) instanceof Promise)
+    throw new Error('a warm key must resolve at once')
   ctx.release()
 }
 

@@ -1,23 +1,28 @@
+// switchyard: the runtime-neutral half. Imports no node:* module (Bun, Deno, Workers).
+
 export type { InstanceInfo } from './cache/cache.ts'
-export {
-  type App,
-  type FetchApp,
-  type FetchHandler,
-  fetchApp,
-  Leaf,
-  type NodeHandler,
-  node,
-  type UpgradeHandler,
-  withUpgrade,
-} from './core/app.ts'
-export type { RequestView } from './core/context.ts'
-export type { ErrorContext, ErrorReporter } from './core/errors.ts'
-export { type MountInfo, mountInfo } from './core/info.ts'
-export { Dispatcher, type RouteNode } from './dispatch/dispatcher.ts'
+export type { ErrorRenderer, RenderedRequest } from './core/config.ts'
+export { mountInfo } from './core/info.ts'
+export type {
+  App,
+  ConnectMiddleware,
+  Dispatcher,
+  ErrorContext,
+  ErrorReporter,
+  FetchApp,
+  FetchHandler,
+  MountInfo,
+  NodeHandler,
+  NodeServer,
+  RequestView,
+  RouteNode,
+  UpgradeHandler,
+} from './core/types.ts'
+export { fetchApp, node, withUpgrade } from './dispatch/app.ts'
 export { type HostPatterns, hosts } from './dispatch/hosts.ts'
 export {
   type AppFactory,
-  LazyDispatcher,
+  type LazyDispatcher,
   type LazyEvent,
   type LazyOptions,
   lazy,
@@ -26,5 +31,4 @@ export { type Mounts, mount } from './dispatch/mount.ts'
 export { notFound } from './dispatch/not-found.ts'
 export { type PathOptions, paths } from './dispatch/paths.ts'
 export { type SubdomainOptions, subdomains } from './dispatch/subdomains.ts'
-export type { FetchEntryOptions } from './fetch/entry.ts'
-export { type FetchHandlerFn, toFetchHandler } from './fetch/handler.ts'
+export { type FetchEntryOptions, type FetchHandlerFn, toFetchHandler } from './entry/fetch.ts'

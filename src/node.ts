@@ -1,3 +1,4 @@
-export { type NodeListener, type NodeListenerOptions, toNodeListener } from './node/listener.ts'
-export { toUpgradeListener, type UpgradeListener } from './node/upgrade.ts'
+// switchyard/node: the Node half. Importing it also lets fetch() reach Node apps.
+export { type NodeListener, type NodeListenerOptions, toNodeListener } from './entry/node.ts'
+export { toUpgradeListener, type UpgradeListener } from './entry/upgrade.ts'
 export { type AccessLogLine, type RunningServer, type ServeOptions, serve } from './server/serve.ts'

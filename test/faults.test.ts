@@ -6,6 +6,8 @@ import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { mount, mountInfo, node, subdomains } from '../src/index.ts'
+// The Node half: lets fetch() reach the Node apps these trees hold.
+import '../src/node.ts'
 import { abortDownload, fetchOnce } from './support/client.ts'
 import { listen } from './support/http.ts'
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { lazy, mount, mountInfo, paths, subdomains } from '../src/index.ts'
+// The Node half: lets fetch() reach the Node apps these trees hold.
+import '../src/node.ts'
 
 const text = async (
   app: { fetch(r: Request): Promise<Response> },

@@ -10,6 +10,8 @@ import {
   notFound,
   toFetchHandler,
 } from '../src/index.ts'
+// The Node half: lets fetch() reach the Node apps these trees hold.
+import '../src/node.ts'
 
 // A Fetch app that reports what it saw.
 function probe(name: string) {

@@ -1,6 +1,6 @@
 // `switchyard routes [entry]`: prints the dispatch tree, like `flask routes`.
-import { toTarget } from '../core/app.ts'
-import { describeTarget, type RouteNode } from '../dispatch/dispatcher.ts'
+import { describeTarget, toTarget } from '../core/leaf.ts'
+import type { RouteNode } from '../core/types.ts'
 import { loadEntry, parseEntry } from '../server/load-app.ts'
 import { parseCommandArgs, runCommand } from './args.ts'
 

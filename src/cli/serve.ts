@@ -2,7 +2,7 @@
 import cluster from 'node:cluster'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { App } from '../core/app.ts'
+import type { App } from '../core/types.ts'
 import { parseDuration } from '../parse/duration.ts'
 import { runPrimary, serveWorker } from '../server/cluster.ts'
 import { type EntrySpec, loadEntry, parseEntry } from '../server/load-app.ts'

@@ -1,29 +1,10 @@
-// The per-request state that dispatchers read and update while resolving.
-import type { IncomingMessage } from 'node:http'
+// The per-request state that dispatchers read and update while resolving, and that the
+// leaf's request carries (mountInfo). One context per request, created by its entry.
 import { BadHost, forwardedHost, parseHost } from '../parse/host.ts'
-import {
-  absolutePathStart,
-  BadPath,
-  normalQueryStart,
-  parseTarget,
-  urlPathStart,
-} from '../parse/path.ts'
+import { BadPath, normalQueryStart, parseTarget } from '../parse/path.ts'
 import { HttpError } from './errors.ts'
-
-/** The read-only view of a request that key functions (`lazy`) get. */
-export interface RequestView {
-  readonly method: string
-  /** The path still to be dispatched (normalized). */
-  readonly path: string
-  /**
-   * The normalized host name (lower-case, no port, no trailing dot; `[::1]` for IPv6),
-   * from X-Forwarded-Host when the proxy is trusted, else Host or `:authority`. Reading it
-   * for a malformed host ends the request with 400.
-   */
-  readonly host: string
-  /** A request header (case-insensitive name); repeated headers are joined with ", ". */
-  header(name: string): string | undefined
-}
+import type { Leaf } from './leaf.ts'
+import type { RequestView } from './types.ts'
 
 /** A lease on a lazily created instance, released when the response ends. */
 export interface Release {
@@ -38,13 +19,20 @@ export abstract class DispatchContext implements RequestView {
   basePath = ''
   params: Record<string, string> | undefined = undefined
   key: string | undefined = undefined
+  /** The leaf the request resolved to. */
+  leaf: Leaf | undefined = undefined
   /** Leases to release when the response ends (lazily created instances). */
   leases: Release[] | undefined = undefined
+  /** A failure of this request was reported: the funnel reports once per request. */
+  reported = false
   readonly query: string
   /** The target was already normal: a leaf at the root can get it untouched. */
   readonly exact: boolean
   readonly originalUrl: string
   readonly trustProxy: boolean
+  #host: string | undefined = undefined
+  /** The X-Forwarded-Host value the host was read from (trusted proxies only). */
+  #forwarded: string | undefined = undefined
 
   constructor(target: string, trustProxy: boolean, originalUrl = target) {
     this.originalUrl = originalUrl
@@ -63,27 +51,37 @@ export abstract class DispatchContext implements RequestView {
     this.exact = parsed.exact
   }
 
-  #host: string | undefined = undefined
-
   abstract header(name: string): string | undefined
-  /** The Host the request was sent to, as received (Host, `:authority` or the URL's). */
+  /** The Host the request was sent to, as received (`:authority`, Host or the URL's). */
   protected abstract rawHost(): string | undefined
 
+  /** The normalized host; a malformed one throws a 400 (entries read it first thing). */
   get host(): string {
     if (this.#host !== undefined) return this.#host
-    const raw = this.trustProxy
-      ? (forwardedHost(this.header('x-forwarded-host')) ?? this.rawHost())
-      : this.rawHost()
+    let raw: string | undefined
+    if (this.trustProxy) {
+      this.#forwarded = forwardedHost(this.header('x-forwarded-host'))
+      raw = this.#forwarded ?? this.rawHost()
+    } else raw = this.rawHost()
     const host = parseHost(raw)
     if (host instanceof BadHost) throw new HttpError(400, host.message)
     this.#host = host
     return host
   }
 
+  /**
+   * The X-Forwarded-Host the leaf gets: exactly the one value the request was routed on
+   * (frameworks with `trust proxy` read the first of a list, switchyard the last), or
+   * none: without a trusted proxy a client-sent one is dropped.
+   */
+  get forwardedHost(): string | undefined {
+    return this.#forwarded
+  }
+
   /** The prefix announced to the leaf in X-Forwarded-Prefix. */
   forwardedPrefix(base: string): string {
     const sent = this.trustProxy ? this.header('x-forwarded-prefix') : undefined
-    return sent ? sent.replace(/\/+$/, '') + base : base
+    return sent !== undefined && isSameOriginPath(sent) ? sent.replace(/\/+$/, '') + base : base
   }
 
   release(): void {
@@ -94,86 +92,15 @@ export abstract class DispatchContext implements RequestView {
   }
 }
 
-export class NodeContext extends DispatchContext {
-  readonly req: IncomingMessage
-
-  constructor(req: IncomingMessage, trustProxy: boolean) {
-    // Inside an outer Express app, originalUrl is already set and wins.
-    const url = req.url ?? '/'
-    super(url, trustProxy, (req as { originalUrl?: string }).originalUrl ?? url)
-    this.req = req
-    if (url.charCodeAt(0) !== 47) checkAuthority(url, req.headers.host)
+// A proxy's prefix is used only as a same-origin absolute path: one leading `/`, no `\`,
+// no control characters (so no `//evil.com`, `/\evil.com` or `https://evil.com`).
+function isSameOriginPath(value: string): boolean {
+  if (value.charCodeAt(0) !== 47 || value.charCodeAt(1) === 47 || value.charCodeAt(1) === 92) {
+    return false
   }
-
-  get method(): string {
-    return this.req.method ?? 'GET'
+  for (let i = 1; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 32 || c === 127 || c === 92) return false
   }
-
-  protected rawHost(): string | undefined {
-    const headers = this.req.headers
-    // Node keeps the first of repeated Host fields; RFC 9112 §3.2 asks for a 400.
-    const raw = this.req.rawHeaders
-    if (headers.host !== undefined && raw.length > 2 && repeatsHost(raw)) {
-      throw new HttpError(400, 'Repeated Host header')
-    }
-    return headers.host ?? (headers[':authority'] as string | undefined)
-  }
-
-  header(name: string): string | undefined {
-    const value = this.req.headers[name.toLowerCase()]
-    return Array.isArray(value) ? value.join(', ') : value
-  }
-}
-
-export class FetchContext extends DispatchContext {
-  readonly request: Request
-
-  constructor(request: Request, trustProxy: boolean) {
-    const url = request.url
-    super(url.slice(urlPathStart(url)), trustProxy)
-    this.request = request
-  }
-
-  get method(): string {
-    return this.request.method
-  }
-
-  // The runtime derived the URL from the request's authority; WHATWG already normalized it.
-  protected rawHost(): string | undefined {
-    const url = this.request.url
-    return url.slice(url.indexOf('//') + 2, urlPathStart(url))
-  }
-
-  header(name: string): string | undefined {
-    return this.request.headers.get(name) ?? undefined
-  }
-}
-
-function repeatsHost(raw: string[]): boolean {
-  let seen = false
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      if (seen) return true
-      seen = true
-    }
-  }
-  return false
-}
-
-/**
- * An absolute-form target (`GET http://a.example.com/ HTTP/1.1`) names its own authority.
- * Dispatching on one host while the app reads another could cross tenants, so the two must
- * agree; userinfo is refused outright.
- */
-function checkAuthority(target: string, host: string | undefined): void {
-  // Only called for targets parseTarget accepted, so the scheme is http(s).
-  const authority = target.slice(target.indexOf('//') + 2, absolutePathStart(target))
-  if (authority.includes('@')) throw new HttpError(400, 'Userinfo in the request target')
-  const named = parseHost(authority)
-  if (named instanceof BadHost) throw new HttpError(400, `Request target: ${named.message}`)
-  const sent = parseHost(host)
-  if (sent instanceof BadHost || sent !== named) {
-    throw new HttpError(400, 'The request target names another host than the Host header')
-  }
+  return true
 }

@@ -1,42 +1,51 @@
-// The one error funnel: every failure while dispatching or invoking a leaf ends up here.
+// The one error type, and how an error becomes an answer. The funnel (invoke/funnel.ts)
+// is the only place that turns failures into responses.
+import type { ErrorContext } from './types.ts'
+
+export type { ErrorContext, ErrorReporter } from './types.ts'
+
+export interface HttpErrorOptions {
+  cause?: unknown
+  /** Already logged where it happened (a factory failure is logged once, not per waiter). */
+  logged?: boolean
+  /** Response headers the answer carries (`Retry-After`). */
+  headers?: Record<string, string>
+}
 
 /** An error that maps to an HTTP status; its message is safe to show the client. */
 export class HttpError extends Error {
-  /** Already logged where it happened (a factory failure is logged once, not per waiter). */
   readonly logged: boolean
+  readonly headers: Record<string, string> | undefined
 
   constructor(
     readonly status: number,
     message: string,
-    options?: { cause?: unknown; logged?: boolean },
+    options: HttpErrorOptions = {},
   ) {
-    super(message, options)
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'HttpError'
-    this.logged = options?.logged ?? false
+    this.logged = options.logged ?? false
+    this.headers = options.headers
   }
 }
-
-/** What an entry is told when an app, a factory or a dispose fails. */
-export interface ErrorContext {
-  method: string
-  url: string
-}
-
-export type ErrorReporter = (error: unknown, context: ErrorContext) => void
 
 export function logError(error: unknown, context: ErrorContext): void {
   console.error(`[switchyard] ${context.method} ${context.url} failed:`, error)
 }
 
+export interface ErrorAnswer {
+  status: number
+  text: string
+  headers: Record<string, string> | undefined
+}
+
 /** The status and client-visible text for an error; details of 5xx stay in the log. */
-export function describeError(error: unknown): { status: number; text: string } {
+export function describeError(error: unknown): ErrorAnswer {
   if (error instanceof HttpError) {
-    return {
-      status: error.status,
-      text: error.status < 500 ? error.message : statusText(error.status),
-    }
+    const text = error.status < 500 ? error.message : statusText(error.status)
+    return { status: error.status, text, headers: error.headers }
   }
-  return { status: 500, text: statusText(500) }
+  return { status: 500, text: statusText(500), headers: undefined }
 }
 
 /** Client errors are the client's business; anything else is reported. */
@@ -45,12 +54,35 @@ export function isReportable(error: unknown): boolean {
   return !error.logged && (error.status >= 500 || error.cause !== undefined)
 }
 
+/**
+ * What Connect's `next(err)` means: the error's own 4xx/5xx `status` or `statusCode` (as
+ * Express's final handler reads it), else 500. 4xx are the client's, so not reported.
+ */
+export function fromNextError(error: unknown): unknown {
+  if (error instanceof HttpError || typeof error !== 'object' || error === null) return error
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown }
+  const code = typeof status === 'number' ? status : statusCode
+  if (typeof code !== 'number' || !Number.isInteger(code) || code < 400 || code > 599) return error
+  if (code >= 500) return new HttpError(code, statusText(code), { cause: error })
+  return new HttpError(code, statusText(code))
+}
+
 const TEXTS: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  418: "I'm a Teapot",
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 }
 
 export function statusText(status: number): string {

@@ -1,31 +1,20 @@
-// mountInfo(): what the leaf app sees, for either kind of request object.
+// mountInfo(): what the leaf app sees, for a Node `req` and a Fetch `Request` alike.
 import type { DispatchContext } from './context.ts'
+import type { MountInfo } from './types.ts'
 
-export interface MountInfo {
-  /** The prefix dispatchers consumed (WSGI's SCRIPT_NAME); '' at the root. */
-  basePath: string
-  /** The rest the app sees (WSGI's PATH_INFO); '/' for an exact prefix hit. */
-  path: string
-  /** The request target as the client sent it. */
-  originalUrl: string
-  /** Host pattern captures (`{tenant}.example.com`). */
-  params: Readonly<Record<string, string>>
-  /** The key of the lazily created instance serving the request, if any. */
-  key: string | undefined
-}
+// Symbol.for: a leaf may read mountInfo with another installed copy than its entry's.
+const CONTEXT = Symbol.for('switchyard.context')
 
-const kInfo = Symbol('switchyard.mountInfo')
+type Carrier = { [CONTEXT]?: DispatchContext }
 
-type Carrier = { [kInfo]?: DispatchContext }
-
-/** @internal Entries attach the resolved context to the request object the leaf gets. */
-export function attachInfo(target: object, ctx: DispatchContext): void {
-  ;(target as Carrier)[kInfo] = ctx
+/** @internal The one way a request's context travels: on the request object the leaf gets. */
+export function attachContext(target: object, ctx: DispatchContext): void {
+  ;(target as Carrier)[CONTEXT] = ctx
 }
 
 /** @internal */
-export function attachedContext(target: object): DispatchContext | undefined {
-  return (target as Carrier)[kInfo]
+export function contextOf(target: object): DispatchContext | undefined {
+  return (target as Carrier)[CONTEXT]
 }
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
@@ -35,7 +24,7 @@ const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
  * did not come through switchyard. Works with a Node `req` and a Fetch `Request`.
  */
 export function mountInfo(reqOrRequest: object): MountInfo | undefined {
-  const ctx = attachedContext(reqOrRequest)
+  const ctx = contextOf(reqOrRequest)
   if (ctx === undefined) return undefined
   return {
     basePath: ctx.basePath,

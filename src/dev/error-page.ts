@@ -1,22 +1,16 @@
 // The dev server's error page: message, source-mapped stack with code frames, request.
-import type { IncomingMessage } from 'node:http'
 import { Youch } from 'youch'
+import type { RenderedRequest } from '../core/config.ts'
 import { statusText } from '../core/errors.ts'
-import { originalUrlOf } from '../node/request.ts'
 
-const youch = new Youch()
-
+/** One Youch per page: an instance accumulates what it is given, so pages would mix requests. */
 export function renderErrorPage(
   error: unknown,
-  req: IncomingMessage,
+  request: RenderedRequest,
   status: number,
 ): Promise<string> {
-  return youch.toHTML(error, {
+  return new Youch().toHTML(error, {
     title: `${status} ${statusText(status)}`,
-    request: {
-      url: originalUrlOf(req),
-      method: req.method,
-      headers: req.headers,
-    },
+    request: { url: request.url, method: request.method, headers: request.headers },
   })
 }

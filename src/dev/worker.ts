@@ -3,9 +3,9 @@
 // error page for every request instead, until the next change replaces it.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Dispatcher } from '../dispatch/dispatcher.ts'
-import { toNodeListener } from '../node/listener.ts'
-import { toUpgradeListener } from '../node/upgrade.ts'
+import { isDispatcher } from '../core/leaf.ts'
+import { toNodeListener } from '../entry/node.ts'
+import { toUpgradeListener } from '../entry/upgrade.ts'
 import { loadEntry, parseEntry } from '../server/load-app.ts'
 import { logRequest } from './access-log.ts'
 import { red } from './color.ts'
@@ -42,7 +42,11 @@ async function start(): Promise<void> {
     console.error(red(`✖ ${spec ?? 'the entry'} failed to load:`), error)
     server = createServer((req, res) => {
       logRequest(req, res)
-      renderErrorPage(error, req, 500).then((html) => {
+      renderErrorPage(
+        error,
+        { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers },
+        500,
+      ).then((html) => {
         res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' })
         res.end(html)
       })
@@ -72,7 +76,7 @@ async function shutdown(server: Server, app: unknown): Promise<void> {
   const bound = setTimeout(() => server.closeAllConnections(), 5000)
   await closed
   clearTimeout(bound)
-  if (app instanceof Dispatcher) await app.close()
+  if (isDispatcher(app)) await app.close()
   send({ type: 'closed' })
   process.exit(0)
 }

@@ -1,27 +1,26 @@
-// The base every dispatcher extends: dispatchers resolve, entries invoke.
-import { Leaf, type Target } from '../core/app.ts'
+// The base every dispatcher extends: it resolves, and is a Fetch app through the Fetch entry.
 import type { DispatchContext } from '../core/context.ts'
-import { dispatchFetch } from '../fetch/entry.ts'
+import {
+  DISPATCHER,
+  type DispatcherNode,
+  isDispatcher,
+  type Leaf,
+  type Target,
+} from '../core/leaf.ts'
+import type { RouteNode } from '../core/types.ts'
+import { dispatchFetch } from '../entry/fetch.ts'
 
-/** A node of the dispatch tree, as `switchyard routes` prints it. */
-export interface RouteNode {
-  kind: string
-  label: string
-  children?: Array<{ match: string; node: RouteNode }>
-}
+export abstract class BaseDispatcher implements DispatcherNode {
+  /** @internal */
+  readonly [DISPATCHER] = 1
 
-export abstract class Dispatcher {
-  /**
-   * Resolves the request to one leaf, updating `ctx` (base path, rest, params, key).
-   * Synchronous whenever no instance has to be created.
-   * @internal
-   */
+  /** @internal */
   abstract _resolve(ctx: DispatchContext): Leaf | Promise<Leaf>
 
   /** The dispatch tree below this dispatcher. */
   abstract routes(): RouteNode
 
-  /** @internal The targets this dispatcher holds, for close(). */
+  /** @internal */
   abstract _children(): Iterable<Target>
 
   /**
@@ -30,22 +29,11 @@ export abstract class Dispatcher {
    */
   async close(): Promise<void> {
     const closing: Promise<void>[] = []
-    for (const child of this._children()) {
-      if (child instanceof Dispatcher) closing.push(child.close())
-    }
+    for (const child of this._children()) if (isDispatcher(child)) closing.push(child.close())
     await Promise.all(closing)
   }
 
   /** Every dispatcher is a Fetch app; bound, so `{ fetch: app.fetch }` works. */
-  fetch = (request: Request, ...rest: unknown[]): Promise<Response> =>
+  readonly fetch = (request: Request, ...rest: unknown[]): Promise<Response> =>
     dispatchFetch(this, request, rest)
-}
-
-/** Resolves a target: leaves are final, dispatchers go one level further. */
-export function resolveTarget(target: Target, ctx: DispatchContext): Leaf | Promise<Leaf> {
-  return target instanceof Leaf ? target : target._resolve(ctx)
-}
-
-export function describeTarget(target: Target): RouteNode {
-  return target instanceof Leaf ? { kind: target._kind, label: target._label } : target.routes()
 }

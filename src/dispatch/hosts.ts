@@ -1,13 +1,21 @@
 // hosts(): dispatch by Host with exact names, `*.example.com`, `{name}.example.com` and `*`.
-import { type App, type Leaf, type Target, toTarget } from '../core/app.ts'
+
 import type { DispatchContext } from '../core/context.ts'
+import {
+  describeTarget,
+  type Leaf,
+  NOT_FOUND,
+  resolve,
+  type Target,
+  toTarget,
+} from '../core/leaf.ts'
+import type { App, Dispatcher, RouteNode } from '../core/types.ts'
 import { HostTable } from '../parse/host-table.ts'
-import { Dispatcher, describeTarget, type RouteNode, resolveTarget } from './dispatcher.ts'
-import { notFound } from './not-found.ts'
+import { BaseDispatcher } from './dispatcher.ts'
 
 export type HostPatterns = Record<string, App> | Iterable<readonly [string, App]>
 
-class HostsDispatcher extends Dispatcher {
+class HostsDispatcher extends BaseDispatcher {
   readonly #table: HostTable<Target>
   readonly #fallback: Target
 
@@ -19,11 +27,11 @@ class HostsDispatcher extends Dispatcher {
 
   _resolve(ctx: DispatchContext): Leaf | Promise<Leaf> {
     const match = this.#table.match(ctx.host)
-    if (match === undefined) return resolveTarget(this.#fallback, ctx)
+    if (match === undefined) return resolve(this.#fallback, ctx)
     if (match.params !== undefined) {
       ctx.params = ctx.params === undefined ? match.params : { ...ctx.params, ...match.params }
     }
-    return resolveTarget(match.value, ctx)
+    return resolve(match.value, ctx)
   }
 
   _children(): Iterable<Target> {
@@ -51,6 +59,6 @@ export function hosts(patterns: HostPatterns, fallback: App | null = null): Disp
   for (const [pattern, app] of list as Iterable<readonly [string, App]>) {
     entries.push([pattern, toTarget(app, `hosts() app for "${pattern}"`)])
   }
-  const target = fallback === null ? notFound() : toTarget(fallback, 'hosts() fallback')
+  const target = fallback === null ? NOT_FOUND : toTarget(fallback, 'hosts() fallback')
   return new HostsDispatcher(new HostTable(entries, 'hosts()'), target)
 }

@@ -8,11 +8,20 @@ import {
   type InstanceInfo,
   type Lease,
 } from '../cache/cache.ts'
-import { type App, type Leaf, sourceOf, type Target, toTarget } from '../core/app.ts'
-import type { DispatchContext, RequestView } from '../core/context.ts'
+import type { DispatchContext } from '../core/context.ts'
 import { HttpError } from '../core/errors.ts'
-import { Dispatcher, describeTarget, type RouteNode, resolveTarget } from './dispatcher.ts'
-import { notFound } from './not-found.ts'
+import {
+  describeTarget,
+  isDispatcher,
+  type Leaf,
+  NOT_FOUND,
+  resolve,
+  sourceOf,
+  type Target,
+  toTarget,
+} from '../core/leaf.ts'
+import type { App, RequestView, RouteNode } from '../core/types.ts'
+import { BaseDispatcher } from './dispatcher.ts'
 
 /** Creates the app for a key; `null`/`undefined` means "no such key" (the fallback answers). */
 export type AppFactory = (
@@ -46,7 +55,7 @@ export interface KeyRule {
   extra: Array<{ match: string; target: Target }>
 }
 
-export class LazyDispatcher extends Dispatcher {
+export class LazyDispatcher extends BaseDispatcher {
   readonly #rule: KeyRule
   readonly #cache: Cache<Target, DispatchContext>
   readonly #listeners = new Map<(...args: never[]) => void, (...args: never[]) => void>()
@@ -70,7 +79,7 @@ export class LazyDispatcher extends Dispatcher {
         negativeTtl: options.negativeTtl,
         createTimeout: options.createTimeout,
         dispose: async (target, key) => {
-          if (target instanceof Dispatcher) await target.close()
+          if (isDispatcher(target)) await target.close()
           await dispose?.(sourceOf(target) as App, key)
         },
       },
@@ -80,7 +89,7 @@ export class LazyDispatcher extends Dispatcher {
 
   _resolve(ctx: DispatchContext): Leaf | Promise<Leaf> {
     const key = this.#rule.key(ctx)
-    if (key === null || key === undefined) return resolveTarget(this.#rule.fallback(ctx), ctx)
+    if (key === null || key === undefined) return resolve(this.#rule.fallback(ctx), ctx)
     if (typeof key !== 'string') throw new TypeError(`${this.#rule.kind}: the key must be a string`)
     const acquired = this.#cache.acquire(key, ctx)
     if (acquired instanceof Promise) {
@@ -95,12 +104,12 @@ export class LazyDispatcher extends Dispatcher {
   }
 
   #enter(lease: Lease<Target> | null, key: string, ctx: DispatchContext): Leaf | Promise<Leaf> {
-    if (lease === null) return resolveTarget(this.#rule.missing, ctx)
+    if (lease === null) return resolve(this.#rule.missing, ctx)
     if (ctx.leases === undefined) ctx.leases = [lease]
     else ctx.leases.push(lease)
     ctx.key = key
     this.#rule.enter?.(ctx, key)
-    return resolveTarget(lease.instance, ctx)
+    return resolve(lease.instance, ctx)
   }
 
   /** Swaps the key's instance gracefully: in-flight requests finish on the old one. */
@@ -172,7 +181,7 @@ export function lazy(
 ): LazyDispatcher {
   if (typeof key !== 'function') throw new TypeError('lazy(): key must be a function')
   const fallback =
-    options.fallback == null ? notFound() : toTarget(options.fallback, 'lazy() fallback')
+    options.fallback == null ? NOT_FOUND : toTarget(options.fallback, 'lazy() fallback')
   return new LazyDispatcher(
     {
       kind: 'lazy',

@@ -1,13 +1,21 @@
 // mount(): werkzeug's DispatcherMiddleware. Longest prefix wins, at segment boundaries.
-import { type App, type Leaf, type Target, toTarget } from '../core/app.ts'
+
 import type { DispatchContext } from '../core/context.ts'
+import {
+  describeTarget,
+  type Leaf,
+  NOT_FOUND,
+  resolve,
+  type Target,
+  toTarget,
+} from '../core/leaf.ts'
+import type { App, Dispatcher, RouteNode } from '../core/types.ts'
 import { canonicalPrefix, restUnder } from '../parse/path.ts'
-import { Dispatcher, describeTarget, type RouteNode, resolveTarget } from './dispatcher.ts'
-import { notFound } from './not-found.ts'
+import { BaseDispatcher } from './dispatcher.ts'
 
 export type Mounts = Record<string, App> | Iterable<readonly [string, App]>
 
-class MountDispatcher extends Dispatcher {
+class MountDispatcher extends BaseDispatcher {
   readonly #fallback: Target
   // Longest first, so the first match is the longest prefix.
   readonly #prefixes: string[]
@@ -29,10 +37,10 @@ class MountDispatcher extends Dispatcher {
       if (rest !== undefined) {
         ctx.basePath += prefix
         ctx.path = rest
-        return resolveTarget(this.#targets[i] as Target, ctx)
+        return resolve(this.#targets[i] as Target, ctx)
       }
     }
-    return resolveTarget(this.#fallback, ctx)
+    return resolve(this.#fallback, ctx)
   }
 
   _children(): Iterable<Target> {
@@ -55,7 +63,7 @@ class MountDispatcher extends Dispatcher {
  * (`null` means `notFound()`).
  */
 export function mount(defaultApp: App | null, mounts: Mounts = {}): Dispatcher {
-  const fallback = defaultApp === null ? notFound() : toTarget(defaultApp, 'mount() default app')
+  const fallback = defaultApp === null ? NOT_FOUND : toTarget(defaultApp, 'mount() default app')
   const table = new Map<string, Target>()
   const entries = Symbol.iterator in mounts ? mounts : Object.entries(mounts)
   for (const [prefix, app] of entries as Iterable<readonly [string, App]>) {

@@ -1,8 +1,9 @@
 // paths(): the Flask docs' PathDispatcher. The first path segment is the key.
-import { type App, toTarget } from '../core/app.ts'
+
 import type { DispatchContext } from '../core/context.ts'
+import { NOT_FOUND, toTarget } from '../core/leaf.ts'
+import type { App } from '../core/types.ts'
 import { type AppFactory, LazyDispatcher, type LazyOptions } from './lazy.ts'
-import { notFound } from './not-found.ts'
 
 export type PathOptions = Omit<LazyOptions, 'fallback'>
 
@@ -16,7 +17,7 @@ export function paths(
   create: AppFactory,
   options: PathOptions = {},
 ): LazyDispatcher {
-  const fallback = defaultApp === null ? notFound() : toTarget(defaultApp, 'paths() default app')
+  const fallback = defaultApp === null ? NOT_FOUND : toTarget(defaultApp, 'paths() default app')
   return new LazyDispatcher(
     {
       kind: 'paths',

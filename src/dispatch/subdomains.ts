@@ -1,8 +1,8 @@
 // subdomains(): the Flask docs' SubdomainDispatcher, on label boundaries, with a bounded cache.
-import { type App, toTarget } from '../core/app.ts'
+import { NOT_FOUND, toTarget } from '../core/leaf.ts'
+import type { App } from '../core/types.ts'
 import { normalizeDomain, subdomainOf } from '../parse/host.ts'
 import { type AppFactory, LazyDispatcher, type LazyOptions } from './lazy.ts'
-import { notFound } from './not-found.ts'
 
 export interface SubdomainOptions extends LazyOptions {
   /** Serves the bare domain; without it the factory is called with ''. */
@@ -22,7 +22,7 @@ export function subdomains(
 ): LazyDispatcher {
   const base = normalizeDomain(domain, 'subdomains()')
   const fallback =
-    options.fallback == null ? notFound() : toTarget(options.fallback, 'subdomains() fallback')
+    options.fallback == null ? NOT_FOUND : toTarget(options.fallback, 'subdomains() fallback')
   const apex = options.apex === undefined ? undefined : toTarget(options.apex, 'subdomains() apex')
   const extra = [{ match: `(hosts outside ${base})`, target: fallback }]
   if (apex !== undefined) extra.unshift({ match: `${base} (apex)`, target: apex })
@@ -37,7 +37,7 @@ export function subdomains(
       },
       // A null key is either the apex (when an apex app is given) or a foreign host.
       fallback: (ctx) => (apex !== undefined && ctx.host === base ? apex : fallback),
-      missing: notFound(),
+      missing: NOT_FOUND,
       extra,
     },
     create,

@@ -1,7 +1,7 @@
 // `switchyard serve --workers N`: a node:cluster primary that never serves, and its workers,
 // which each load the app and serve on the shared port.
 import cluster, { type Worker } from 'node:cluster'
-import type { App } from '../core/app.ts'
+import type { App } from '../core/types.ts'
 import { type ServeOptions, serve } from './serve.ts'
 import { exitSoon, onShutdownSignals } from './shutdown.ts'
 

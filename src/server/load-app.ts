@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type App, toTarget } from '../core/app.ts'
+import { toTarget } from '../core/leaf.ts'
+import type { App } from '../core/types.ts'
 
 /** The files tried, in order, when no entry is given. */
 export const DEFAULT_ENTRIES = [

@@ -2,12 +2,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { availableParallelism } from 'node:os'
-import type { App } from '../core/app.ts'
 import { type ErrorReporter, logError } from '../core/errors.ts'
 import { mountInfo } from '../core/info.ts'
-import { Dispatcher } from '../dispatch/dispatcher.ts'
-import { type NodeListenerOptions, toNodeListener } from '../node/listener.ts'
-import { toUpgradeListener } from '../node/upgrade.ts'
+import { isDispatcher } from '../core/leaf.ts'
+import type { App } from '../core/types.ts'
+import { type NodeListenerOptions, toNodeListener } from '../entry/node.ts'
+import { toUpgradeListener } from '../entry/upgrade.ts'
 import { describe, parseDuration } from '../parse/duration.ts'
 import { Drain, onShutdownSignals } from './shutdown.ts'
 
@@ -136,7 +136,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
     closing ??= (async () => {
       try {
         await drain.close(shutdownTimeout)
-        if (app instanceof Dispatcher) await app.close()
+        if (isDispatcher(app)) await app.close()
       } finally {
         markClosed()
       }

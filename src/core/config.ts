@@ -1,0 +1,46 @@
+// An entry's resolved options: what every invoker and the failure funnel read.
+import { logError } from './errors.ts'
+import type { ErrorReporter } from './types.ts'
+
+/** Renders a 5xx answer as an HTML page (the dev server's error page). */
+export type ErrorRenderer = (
+  error: unknown,
+  request: RenderedRequest,
+  status: number,
+) => Promise<string>
+
+/** What an error page may show of the request that failed: its own, and nothing else. */
+export interface RenderedRequest {
+  method: string
+  url: string
+  headers: Record<string, string | string[] | undefined>
+}
+
+/** @internal */
+export interface EntryConfig {
+  /** Read X-Forwarded-Host and extend a sent X-Forwarded-Prefix. */
+  readonly trustProxy: boolean
+  readonly report: ErrorReporter
+  readonly renderError: ErrorRenderer | undefined
+  /** Fetch entry: ms to wait for the app's Response (504 after); 0 = no bound. */
+  readonly timeout: number
+  /** Node entry: the @hono/node-server listener for Fetch leaves, made on first use. */
+  fetchBridge?: unknown
+}
+
+/** The Fetch entry's default bound on waiting for an app's Response. */
+export const DEFAULT_TIMEOUT = 60_000
+
+export function entryConfig(options: {
+  trustProxy?: boolean | undefined
+  onError?: ErrorReporter | undefined
+  renderError?: ErrorRenderer | undefined
+  timeout?: number | undefined
+}): EntryConfig {
+  return {
+    trustProxy: options.trustProxy ?? false,
+    report: options.onError ?? logError,
+    renderError: options.renderError,
+    timeout: options.timeout ?? DEFAULT_TIMEOUT,
+  }
+}

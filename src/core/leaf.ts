@@ -1,0 +1,199 @@
+// What an app is (DESIGN §1), classified once when a dispatcher is built. A leaf is plain
+// data, a discriminated union on `kind`: each entry has one invoker per kind, so a new
+// kind of app touches one file per entry. Leaves and dispatchers cross package copies (a
+// global CLI serving an app built with a local copy), so their shapes are a protocol:
+// fields are added, never renamed, and DISPATCHER's value says which version is spoken.
+import type { DispatchContext } from './context.ts'
+import type {
+  ConnectMiddleware,
+  Dispatcher,
+  FetchApp,
+  FetchHandler,
+  NodeHandler,
+  NodeServer,
+  RouteNode,
+  UpgradeHandler,
+} from './types.ts'
+
+/** The brand every dispatcher carries; its value is the protocol version. */
+export const DISPATCHER = Symbol.for('switchyard.dispatcher')
+const PROTOCOL = 1
+
+interface LeafBase {
+  /** The app as the user gave it, for dispose hooks, events and labels. */
+  readonly source: unknown
+  /** A declared upgrade handler; servers get upgrades by `emit` without one. */
+  readonly upgrade: UpgradeHandler | undefined
+}
+export interface NodeLeaf extends LeafBase {
+  readonly kind: 'node'
+  readonly handler: NodeHandler
+}
+export interface ConnectLeaf extends LeafBase {
+  readonly kind: 'connect'
+  readonly handler: ConnectMiddleware
+}
+export interface ServerLeaf extends LeafBase {
+  readonly kind: 'server'
+  readonly server: NodeServer
+}
+export interface FetchLeaf extends LeafBase {
+  readonly kind: 'fetch'
+  readonly handler: FetchHandler
+}
+/** A built-in answer (notFound()): every entry writes it natively. */
+export interface StatusLeaf extends LeafBase {
+  readonly kind: 'status'
+  readonly status: number
+  readonly text: string
+}
+export type Leaf = NodeLeaf | ConnectLeaf | ServerLeaf | FetchLeaf | StatusLeaf
+export type LeafKind = Leaf['kind']
+
+/** notFound()'s leaf, and what Connect's final `next()` answers. */
+export const NOT_FOUND: StatusLeaf = Object.freeze({
+  kind: 'status',
+  status: 404,
+  text: 'Not Found',
+  source: undefined,
+  upgrade: undefined,
+})
+
+/** A dispatcher as other layers (and other copies of switchyard) see it. @internal */
+export interface DispatcherNode extends Dispatcher {
+  readonly [DISPATCHER]: number
+  /**
+   * Resolves the request to one leaf, updating `ctx` (base path, rest, params, key, leases).
+   * Synchronous whenever no instance has to be created.
+   */
+  _resolve(ctx: DispatchContext): Leaf | Promise<Leaf>
+  /** The targets it holds, for close() and routes(). */
+  _children(): Iterable<Target>
+  /** Set on dispatchers that wrap one app (node(), fetchApp(), notFound()): nests as that leaf. */
+  readonly _leaf?: Leaf
+}
+
+/** What dispatchers hold: a leaf, or another dispatcher to resolve further. */
+export type Target = Leaf | DispatcherNode
+
+export function isDispatcher(value: unknown): value is DispatcherNode {
+  return typeof value === 'object' && value !== null && DISPATCHER in value
+}
+
+/** Resolves a target one step: leaves are final, dispatchers resolve further. */
+export function resolve(target: Target, ctx: DispatchContext): Leaf | Promise<Leaf> {
+  return DISPATCHER in target ? target._resolve(ctx) : target
+}
+
+/**
+ * Classifies an app once, when a dispatcher is built. Unclassifiable input is a TypeError
+ * here, naming the fix, rather than a 500 at request time.
+ */
+export function toTarget(app: unknown, context: string): Target {
+  if (isDispatcher(app)) {
+    const version = app[DISPATCHER]
+    if (version !== PROTOCOL) {
+      throw new TypeError(
+        `${context}: a dispatcher from an incompatible copy of switchyard (protocol ${String(version)}, this copy speaks ${PROTOCOL}); install one version`,
+      )
+    }
+    return app._leaf ?? app
+  }
+  return classify(app, context)
+}
+
+/** Classifies a function the way node() does: arity 3 gets a final `next`. */
+export function nodeLeaf(handler: NodeHandler, source: unknown = handler): Leaf {
+  if (handler.length === 4) {
+    throw new TypeError(
+      'expected a Node handler, got a function of four parameters (an Express error handler?): use it inside an Express app with app.use()',
+    )
+  }
+  const upgrade = upgradeOf(handler)
+  return handler.length === 3
+    ? { kind: 'connect', handler: handler as ConnectMiddleware, source, upgrade }
+    : { kind: 'node', handler, source, upgrade }
+}
+
+export function fetchLeaf(handler: FetchHandler, source: unknown = handler): FetchLeaf {
+  return { kind: 'fetch', handler, source, upgrade: upgradeOf(handler) }
+}
+
+function classify(app: unknown, context: string): Leaf {
+  if (typeof app === 'function') {
+    // Node handlers declare (req, res[, next]); Fetch handlers (request) or (...args).
+    try {
+      return app.length >= 2 ? nodeLeaf(app as NodeHandler) : fetchLeaf(app as FetchHandler)
+    } catch (error) {
+      throw new TypeError(`${context}: ${(error as Error).message}`)
+    }
+  }
+  if (typeof app === 'object' && app !== null) {
+    if (isNodeServer(app)) {
+      if (app.listening) {
+        throw new TypeError(`${context}: the server is already listening; pass one that is not`)
+      }
+      return { kind: 'server', server: app, source: app, upgrade: undefined }
+    }
+    const fetch = (app as Partial<FetchApp>).fetch
+    if (typeof fetch === 'function') {
+      return { kind: 'fetch', handler: fetch.bind(app), source: app, upgrade: upgradeOf(app) }
+    }
+    throw new TypeError(`${context}: ${describeObject(app)}`)
+  }
+  throw new TypeError(
+    `${context}: expected an app (Node handler, Connect middleware, Fetch handler or app, http.Server or dispatcher), got ${app === null ? 'null' : typeof app}`,
+  )
+}
+
+// An http(s).Server, recognised by shape so that the root entry needs no node:http.
+function isNodeServer(app: object): app is NodeServer {
+  const s = app as Partial<NodeServer>
+  return (
+    typeof s.listen === 'function' &&
+    typeof s.emit === 'function' &&
+    typeof s.address === 'function' &&
+    typeof s.listening === 'boolean'
+  )
+}
+
+// Apps declare upgrade support with an `upgrade(req, socket, head)` method (`{ fetch, upgrade }`,
+// or a handler function with an `.upgrade` property).
+function upgradeOf(app: object): UpgradeHandler | undefined {
+  const upgrade = (app as { upgrade?: unknown }).upgrade
+  return typeof upgrade === 'function' ? (upgrade.bind(app) as UpgradeHandler) : undefined
+}
+
+// Point at the usual mistakes with framework objects.
+function describeObject(app: object): string {
+  const candidate = app as { server?: unknown; callback?: unknown }
+  if (typeof candidate.server === 'object' && candidate.server !== null) {
+    if (isNodeServer(candidate.server)) {
+      return 'got an object with a `.server` (Fastify?): pass `app.server` after `await app.ready()`'
+    }
+  }
+  if (typeof candidate.callback === 'function') {
+    return 'got an object with a `.callback()` (Koa?): pass `app.callback()`'
+  }
+  return 'expected an app (Node handler, Fetch handler or app, http.Server or dispatcher), got an object without a fetch method'
+}
+
+/** The app as the user gave it: a leaf's source, or the dispatcher itself. */
+export function sourceOf(target: Target): unknown {
+  return DISPATCHER in target ? target : target.source
+}
+
+/** For routes and logs; computed on demand, so per-tenant leaves stay small. */
+export function labelOf(leaf: Leaf): string {
+  if (leaf.kind === 'status') return `${leaf.status} ${leaf.text}`
+  if (leaf.kind === 'server') return 'http.Server'
+  const app = leaf.source
+  if (typeof app === 'function') return app.name ? `${app.name}()` : 'function'
+  const name = (app as object | null)?.constructor?.name
+  return name && name !== 'Object' ? name : 'fetch app'
+}
+
+/** The routes() node of a target. */
+export function describeTarget(target: Target): RouteNode {
+  return DISPATCHER in target ? target.routes() : { kind: target.kind, label: labelOf(target) }
+}

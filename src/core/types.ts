@@ -1,0 +1,103 @@
+// The public shapes of apps and of what dispatchers expose. Types only: this file imports
+// nothing at run time, so every layer can use it.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+
+/** `(req, res) => void`: Express, `koa.callback()`, any `http.createServer` listener. */
+// biome-ignore lint/suspicious/noExplicitAny: Express and friends declare their own req/res types
+export type NodeHandler = (req: any, res: any, ...rest: any[]) => unknown
+
+/** `(req, res, next) => void`: Connect middleware, `express.static`, `express.Router()`. */
+export type ConnectMiddleware = (
+  // biome-ignore lint/suspicious/noExplicitAny: frameworks declare their own req/res types
+  req: any,
+  // biome-ignore lint/suspicious/noExplicitAny: frameworks declare their own req/res types
+  res: any,
+  next: (error?: unknown) => void,
+) => unknown
+
+/** `(request, ...rest) => Response`: `hono.fetch`, Elysia, itty-router, Workers-style handlers. */
+// biome-ignore lint/suspicious/noExplicitAny: Fetch apps type their extra arguments freely
+export type FetchHandler = (request: Request, ...rest: any[]) => Response | Promise<Response>
+
+/** An object with a `fetch` method: a Hono or Elysia instance, a `{ fetch }` module. */
+export interface FetchApp {
+  fetch: FetchHandler
+  /** Optional: takes this app's upgrade (WebSocket) requests. */
+  upgrade?: UpgradeHandler
+}
+
+/**
+ * Takes over an upgrade request (WebSocket): the `server.on('upgrade')` signature, with
+ * `req.url` rewritten as for HTTP. It owns the socket from then on; a throw or rejection
+ * before anything was written answers 500.
+ */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => unknown
+
+/** A Node server that is not listening: requests arrive by `server.emit('request', …)`. */
+export type NodeServer = Server
+
+/** A node of the dispatch tree, as `switchyard routes` prints it. */
+export interface RouteNode {
+  kind: string
+  label: string
+  children?: Array<{ match: string; node: RouteNode }>
+}
+
+/**
+ * What every dispatcher is: an app (a Fetch app to any runtime, a Node app to the Node
+ * entry), a routes tree, and a close() that disposes its lazily created instances.
+ */
+export interface Dispatcher {
+  /** Bound, so `{ fetch: app.fetch }` and `export default { fetch: app.fetch }` work. */
+  readonly fetch: (request: Request, ...rest: unknown[]) => Promise<Response>
+  /** The dispatch tree below this dispatcher. */
+  routes(): RouteNode
+  /**
+   * Disposes every lazily created instance below this dispatcher (after its in-flight
+   * requests finish). Servers call it when they shut down.
+   */
+  close(): Promise<void>
+}
+
+/** Anything switchyard can dispatch to. */
+export type App = NodeHandler | FetchHandler | FetchApp | NodeServer | Dispatcher
+
+/** The read-only view of a request that key functions (`lazy`) get. */
+export interface RequestView {
+  readonly method: string
+  /** The path still to be dispatched (normalized). */
+  readonly path: string
+  /**
+   * The normalized host name (lower-case, no port, no trailing dot; `[::1]` for IPv6),
+   * from X-Forwarded-Host when the proxy is trusted, else `:authority` or Host.
+   */
+  readonly host: string
+  /** A request header (case-insensitive name); repeated headers are joined with ", ". */
+  header(name: string): string | undefined
+}
+
+/** How the request was dispatched, as the leaf app sees it (`mountInfo()`). */
+export interface MountInfo {
+  /** The prefix dispatchers consumed (WSGI's SCRIPT_NAME); '' at the root. */
+  basePath: string
+  /** The rest the app sees (WSGI's PATH_INFO); '/' for an exact prefix hit. */
+  path: string
+  /** The request target as the client sent it. */
+  originalUrl: string
+  /** Host pattern captures (`{tenant}.example.com`). */
+  params: Readonly<Record<string, string>>
+  /** The key of the lazily created instance serving the request, if any. */
+  key: string | undefined
+}
+
+/** What an entry is told when an app, a factory or a dispose fails. */
+export interface ErrorContext {
+  method: string
+  url: string
+}
+
+export type ErrorReporter = (error: unknown, context: ErrorContext) => void
+
+/** Node types the Node half uses, re-exported so callers need not import node:http. */
+export type { IncomingMessage, ServerResponse }

@@ -1,0 +1,53 @@
+// toNodeListener(): the Node entry. Resolve once, invoke the leaf in its native form.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type EntryConfig, type ErrorRenderer, entryConfig } from '../core/config.ts'
+import { resolve, toTarget } from '../core/leaf.ts'
+import type { App, ErrorReporter } from '../core/types.ts'
+import { failNode, invokeNode } from '../invoke/node.ts'
+import '../invoke/replay.ts'
+import { NodeContext } from './node-context.ts'
+
+export interface NodeListenerOptions {
+  /**
+   * Trust the proxy in front: read X-Forwarded-Host and extend a client-sent
+   * X-Forwarded-Prefix. Off by default: those headers are then dropped or replaced.
+   */
+  trustProxy?: boolean
+  /** Where failures of apps are reported; default `console.error`. */
+  onError?: ErrorReporter
+  /** Renders 5xx answers as HTML (the dev server's error page); default plain text. */
+  renderError?: ErrorRenderer
+}
+
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void
+
+/** A `(req, res)` listener for `http.createServer` (or `http2`'s compatibility API). */
+export function toNodeListener(app: App, options: NodeListenerOptions = {}): NodeListener {
+  const target = toTarget(app, 'toNodeListener()')
+  const config = entryConfig(options)
+  return (req, res) => {
+    let ctx: NodeContext | undefined
+    try {
+      ctx = new NodeContext(req, config.trustProxy)
+      void ctx.host // validated first, in every tree
+      const leaf = resolve(target, ctx)
+      if (leaf instanceof Promise) resolveLater(leaf, ctx, req, res, config)
+      else invokeNode(leaf, ctx, req, res, config)
+    } catch (error) {
+      failNode(error, ctx, req, res, config)
+    }
+  }
+}
+
+function resolveLater(
+  leaf: Promise<import('../core/leaf.ts').Leaf>,
+  ctx: NodeContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: EntryConfig,
+): void {
+  leaf.then(
+    (resolved) => invokeNode(resolved, ctx, req, res, config),
+    (error) => failNode(error, ctx, req, res, config),
+  )
+}

@@ -1,0 +1,132 @@
+// The Fetch entry's invokers: one per leaf kind. Fetch leaves get a rewritten Request; the
+// built-in answers are made here; Node leaves are replayed over HTTP/1.1 by the replay that
+// `switchyard/node` installs, so this file (and the root entry) needs no node:* module.
+import type { EntryConfig } from '../core/config.ts'
+import type { DispatchContext } from '../core/context.ts'
+import { HttpError } from '../core/errors.ts'
+import { attachContext } from '../core/info.ts'
+import type { FetchLeaf, Leaf, LeafKind, StatusLeaf } from '../core/leaf.ts'
+import { urlPathStart } from '../parse/path.ts'
+import { statusResponse } from './fetch-answer.ts'
+
+/** Invokes a leaf with a Fetch Request; the entry awaits, bounds and funnels the result. */
+export type FetchInvoker<L extends Leaf = Leaf> = (
+  leaf: L,
+  ctx: DispatchContext,
+  request: Request,
+  rest: unknown[],
+  config: EntryConfig,
+) => Response | Promise<Response>
+
+let replay: FetchInvoker | undefined
+
+/**
+ * @internal Installed by `switchyard/node` (and the Node entry): replays a request to a
+ * Node leaf. Without it, Node leaves behind `fetch()` answer 500 saying what to import.
+ */
+export function installNodeReplay(invoker: FetchInvoker): void {
+  replay = invoker
+}
+
+const toNode: FetchInvoker = (leaf, ctx, request, rest, config) => {
+  if (replay === undefined) {
+    throw new TypeError(
+      "A Node app behind fetch() needs the Node half: import 'switchyard/node' once (in Node, Bun or Deno)",
+    )
+  }
+  return replay(leaf, ctx, request, rest, config)
+}
+
+export const FETCH_INVOKERS: {
+  readonly [K in LeafKind]: FetchInvoker<Extract<Leaf, { kind: K }>>
+} = {
+  fetch: invokeFetchLeaf,
+  status: (leaf: StatusLeaf, _ctx, request) =>
+    statusResponse(leaf.status, leaf.text, request.method),
+  node: toNode,
+  connect: toNode,
+  server: toNode,
+}
+
+function invokeFetchLeaf(
+  leaf: FetchLeaf,
+  ctx: DispatchContext,
+  request: Request,
+  rest: unknown[],
+  config: EntryConfig,
+): Promise<Response> {
+  const rewritten = rewriteRequest(request, ctx)
+  attachContext(rewritten, ctx)
+  const result = leaf.handler(rewritten, ...rest)
+  const bounded = config.timeout > 0 ? withTimeout(result, config.timeout) : result
+  return Promise.resolve(bounded).then(checkResponse)
+}
+
+function checkResponse(response: unknown): Response {
+  if (response instanceof Response) return response
+  throw new TypeError(`The app returned ${describe(response)}, not a Response`)
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value !== 'object') return typeof value
+  return `an object (${(value as object).constructor?.name ?? 'no prototype'})`
+}
+
+/** Rejects with 504 when `result` takes longer than `ms`. */
+export function withTimeout<T>(result: T | Promise<T>, ms: number): T | Promise<T> {
+  if (!(result instanceof Promise)) return result
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new HttpError(504, 'The app did not answer in time', { cause: timeout(ms) })),
+      ms,
+    )
+    ;(timer as { unref?: () => void }).unref?.()
+  })
+  return Promise.race([result, expired]).finally(() => clearTimeout(timer))
+}
+
+function timeout(ms: number): Error {
+  const error = new Error(`No Response within ${ms} ms (the Fetch entry's timeout option)`)
+  error.name = 'TimeoutError'
+  return error
+}
+
+const XFP = 'x-forwarded-prefix'
+const XFH = 'x-forwarded-host'
+
+/**
+ * The request as the leaf sees it: URL rewritten to the rest, X-Forwarded-Prefix set,
+ * X-Forwarded-Host exactly the value routed on (or none), `host` the URL's. A normal
+ * request at the root with none of those headers passes through untouched.
+ */
+function rewriteRequest(request: Request, ctx: DispatchContext): Request {
+  const headers = request.headers
+  const sentHost = headers.get('host')
+  const hostAgrees = sentHost === null || sentHost === urlHost(request.url)
+  const xfh = headers.get(XFH)
+  const xfhAgrees = xfh === null ? ctx.forwardedHost === undefined : xfh === ctx.forwardedHost
+  const xfp = headers.get(XFP)
+  const rootPrefix = ctx.trustProxy ? ctx.forwardedPrefix('') || null : null
+  const xfpAgrees = xfp === rootPrefix
+  if (ctx.basePath === '' && ctx.exact && hostAgrees && xfhAgrees && xfpAgrees) return request
+  const url = request.url
+  const origin = url.slice(0, urlPathStart(url))
+  // A Request passed as init carries method, headers, body (streamed), signal and the rest.
+  const rewritten = new Request(origin + ctx.path + ctx.query, request)
+  const target = rewritten.headers
+  if (!hostAgrees) target.set('host', urlHost(url))
+  if (!xfhAgrees) {
+    if (ctx.forwardedHost === undefined) target.delete(XFH)
+    else target.set(XFH, ctx.forwardedHost)
+  }
+  if (ctx.basePath !== '') target.set(XFP, ctx.forwardedPrefix(ctx.basePath))
+  else if (rootPrefix === null) target.delete(XFP)
+  else target.set(XFP, rootPrefix)
+  return rewritten
+}
+
+function urlHost(url: string): string {
+  return url.slice(url.indexOf('//') + 2, urlPathStart(url))
+}

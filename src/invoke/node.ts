@@ -1,0 +1,117 @@
+// The Node entry's invokers: one per leaf kind, each handing the leaf the original req/res
+// (with the rewritten url). Failures, sync or async, go to the funnel.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { EntryConfig } from '../core/config.ts'
+import type { DispatchContext } from '../core/context.ts'
+import { fromNextError } from '../core/errors.ts'
+import { contextOf } from '../core/info.ts'
+import { type Leaf, type LeafKind, NOT_FOUND } from '../core/leaf.ts'
+import { isThenable } from '../core/thenable.ts'
+import { fetchBridge } from './fetch-bridge.ts'
+import { fail } from './funnel.ts'
+import { nodeAnswerer, sendStatus } from './node-answer.ts'
+import { prepareNodeRequest } from './node-request.ts'
+
+type NodeInvoker<L extends Leaf> = (
+  leaf: L,
+  ctx: DispatchContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: EntryConfig,
+) => unknown
+
+const INVOKERS: { readonly [K in LeafKind]: NodeInvoker<Extract<Leaf, { kind: K }>> } = {
+  node: (leaf, _ctx, req, res) => leaf.handler(req, res),
+  connect: (leaf, ctx, req, res, config) =>
+    leaf.handler(req, res, finalNext(ctx, req, res, config)),
+  server: (leaf, _ctx, req, res) => void leaf.server.emit('request', req, res),
+  fetch: (_leaf, _ctx, req, res, config) => fetchBridge(config)(req, res),
+  status: (leaf, _ctx, req, res) =>
+    sendStatus(req, res, leaf.status, `${leaf.text}\n`, 'text/plain; charset=utf-8'),
+}
+
+/** Invokes `leaf` (already resolved into `ctx`) with the request and response. */
+export function invokeNode(
+  leaf: Leaf,
+  ctx: DispatchContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: EntryConfig,
+): void {
+  ctx.leaf = leaf
+  prepareNodeRequest(req, ctx)
+  if (ctx.leases !== undefined) {
+    // The client may have gone while an instance was being created: no 'close' will come.
+    if (res.destroyed || req.socket?.destroyed) {
+      ctx.release()
+      return
+    }
+    res.on('close', releaseOnClose)
+  }
+  try {
+    const invoke = INVOKERS[leaf.kind] as NodeInvoker<Leaf>
+    const result = invoke(leaf, ctx, req, res, config)
+    if (result instanceof Response) misclassified(ctx, req, res, config)
+    else if (isThenable(result)) {
+      result.then(
+        (value) => value instanceof Response && misclassified(ctx, req, res, config),
+        (error) => failNode(error, ctx, req, res, config),
+      )
+    }
+  } catch (error) {
+    failNode(error, ctx, req, res, config)
+  }
+}
+
+export function failNode(
+  error: unknown,
+  ctx: DispatchContext | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: EntryConfig,
+): void {
+  fail(error, ctx, config, nodeAnswerer(req, res))
+}
+
+// Shared by every response: no closure per request. The context rides on the request.
+function releaseOnClose(this: ServerResponse): void {
+  contextOf(this.req)?.release()
+}
+
+// A Workers-style `(request, env, ctx) => Response` has three parameters, so it was taken
+// for Connect middleware: say so instead of leaving the client hanging.
+function misclassified(
+  ctx: DispatchContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: EntryConfig,
+): void {
+  if (res.headersSent || res.writableEnded) return
+  const error = new TypeError(
+    'A Node handler returned a Response instead of writing to res: it was classified by its number of parameters; wrap a Fetch handler in fetchApp()',
+  )
+  failNode(error, ctx, req, res, config)
+}
+
+/**
+ * Connect's final `next(err?)`: no error is a 404 (notFound()), an error goes to the
+ * funnel with its own 4xx/5xx status. Called once; later calls are ignored.
+ */
+function finalNext(
+  ctx: DispatchContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: EntryConfig,
+): (error?: unknown) => void {
+  let called = false
+  return (error?: unknown) => {
+    if (called) return
+    called = true
+    // Express's 'route' and 'router' mean "skip the rest": nothing is left to run.
+    if (error === undefined || error === null || error === 'route' || error === 'router') {
+      if (res.headersSent || res.writableEnded) return
+      return INVOKERS.status(NOT_FOUND, ctx, req, res, config) as undefined
+    }
+    failNode(fromNextError(error), ctx, req, res, config)
+  }
+}
