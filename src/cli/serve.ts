@@ -24,6 +24,8 @@ Options:
       --trust-proxy           read X-Forwarded-Host and X-Forwarded-Prefix
       --shutdown-timeout <d>  bound on finishing in-flight requests at shutdown
                               (default 10s; e.g. 500ms, 30s, 2m)
+      --response-timeout <d>  bound on an app starting its answer, then 504
+                              (default 60s; 0 disables)
   -h, --help                  show this help
 
 Signals:
@@ -41,6 +43,7 @@ export function serveCommand(args: string[]): Promise<number> {
       'access-log': { type: 'boolean' },
       'trust-proxy': { type: 'boolean' },
       'shutdown-timeout': { type: 'string' },
+      'response-timeout': { type: 'string' },
     })
     if (values.help) {
       console.log(HELP)
@@ -50,19 +53,15 @@ export function serveCommand(args: string[]): Promise<number> {
       throw new UsageError(`switchyard serve: one entry expected, got ${positionals.join(' ')}`)
     }
     const workers = parseWorkers(values.workers as string | undefined)
-    let shutdownTimeout: number
-    try {
-      const value = values['shutdown-timeout'] ?? DEFAULTS.shutdownTimeout
-      shutdownTimeout = parseDuration(value, '--shutdown-timeout', 'switchyard serve')
-    } catch (error) {
-      throw new UsageError((error as Error).message)
-    }
+    const shutdownTimeout = durationFlag(values, 'shutdown-timeout', DEFAULTS.shutdownTimeout)
+    const responseTimeout = durationFlag(values, 'response-timeout', DEFAULTS.responseTimeout)
     const options: ServeOptions = {
       port: parsePort(values.port as string | undefined, 5000, 'serve'),
       host: (values.host as string | undefined) ?? 'localhost',
       accessLog: values['access-log'] === true,
       trustProxy: values['trust-proxy'] === true,
       shutdownTimeout,
+      responseTimeout,
     }
     const entry = parseEntry(positionals[0])
     if (cluster.isWorker) return serveWorker(() => load(entry), options)
@@ -106,4 +105,16 @@ function parseWorkers(value: string | undefined): number {
   throw new UsageError(
     `switchyard serve: --workers must be a positive integer or "auto", got "${value}"`,
   )
+}
+
+function durationFlag(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  fallback: number,
+): number {
+  try {
+    return parseDuration(values[name] ?? fallback, `--${name}`, 'switchyard serve')
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
 }

@@ -82,7 +82,6 @@ export function withTimeout<T>(result: T | Promise<T>, ms: number): T | Promise<
       () => reject(new HttpError(504, 'The app did not answer in time', { cause: timeout(ms) })),
       ms,
     )
-    ;(timer as { unref?: () => void }).unref?.()
   })
   return Promise.race([result, expired]).finally(() => clearTimeout(timer))
 }

@@ -62,7 +62,6 @@ export const replayToNode: FetchInvoker = (leaf, ctx, request, rest, config) => 
         reject(new HttpError(504, 'The app did not answer in time', { logged: false }))
         outgoing.destroy()
       }, config.timeout)
-      timer.unref()
     }
     const abort = () => outgoing.destroy(request.signal.reason)
     request.signal.addEventListener('abort', abort, { once: true })

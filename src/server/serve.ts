@@ -4,11 +4,13 @@ import type { AddressInfo } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { type ErrorReporter, logError } from '../core/errors.ts'
 import { mountInfo } from '../core/info.ts'
+import { entryConfig } from '../core/config.ts'
 import { isDispatcher } from '../core/leaf.ts'
 import type { App } from '../core/types.ts'
 import { type NodeListenerOptions, toNodeListener } from '../entry/node.ts'
 import { toUpgradeListener } from '../entry/upgrade.ts'
 import { describe, parseDuration } from '../parse/duration.ts'
+import { ResponseDeadline } from './deadline.ts'
 import { Drain, onShutdownSignals } from './shutdown.ts'
 
 /** Durations are milliseconds or strings such as '5s' or '2m'. */
@@ -23,6 +25,12 @@ export interface ServeOptions extends NodeListenerOptions {
   headersTimeout?: number | string
   /** Bound on receiving a whole request; 0 disables. */
   requestTimeout?: number | string
+  /**
+   * Bound on an app starting its answer (the response head): then 504 and the connection
+   * closes; what the app writes later is dropped. Default 60 s, 0 disables. Streams whose
+   * head has gone out are not bounded.
+   */
+  responseTimeout?: number | string
   /** Bound on finishing in-flight requests (and open WebSockets) when closing; default 10 s. */
   shutdownTimeout?: number | string
   /** Close gracefully on SIGTERM/SIGINT, then let the process exit. Default false. */
@@ -71,6 +79,9 @@ export interface RunningServer {
 // - headersTimeout 10 s (Node: 60 s): a client gets 10 s to send its headers (slowloris);
 //   kept above keepAliveTimeout, which very old Node versions needed and is harmless now.
 // - requestTimeout 300 s (Node: 300 s): bound on receiving a whole request (uploads).
+// - responseTimeout 60 s (Node: none): bound on an app starting its answer, as nginx's
+//   proxy_read_timeout bounds an upstream; Node's bounds above never end a request the
+//   app does not answer.
 // - connectionsCheckingInterval 1 s (Node: 30 s): how often the two bounds above are
 //   checked; at 30 s a 10 s headers bound would really be up to 40 s.
 /** @internal */
@@ -78,6 +89,7 @@ export const DEFAULTS = {
   keepAliveTimeout: 5_000,
   headersTimeout: 10_000,
   requestTimeout: 300_000,
+  responseTimeout: 60_000,
   shutdownTimeout: 10_000,
 }
 const CHECK_INTERVAL = 1_000
@@ -103,6 +115,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
     headersTimeout = Math.min(headersTimeout, requestTimeout)
   }
   const shutdownTimeout = ms('shutdownTimeout')
+  const deadline = new ResponseDeadline(ms('responseTimeout'), entryConfig(options))
 
   const listenerOptions = { trustProxy: options.trustProxy, onError: options.onError }
   const listener = toNodeListener(app, listenerOptions)
@@ -111,6 +124,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
     { headersTimeout, requestTimeout, connectionsCheckingInterval: CHECK_INTERVAL },
     (req, res) => {
       drain.track(req, res)
+      deadline.track(res)
       if (log !== undefined) log(req, res)
       listener(req, res)
     },
@@ -136,6 +150,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
     closing ??= (async () => {
       try {
         await drain.close(shutdownTimeout)
+        deadline.stop()
         if (isDispatcher(app)) await app.close()
       } finally {
         markClosed()
