@@ -27,7 +27,10 @@ module.exports = {
       comment: 'switchyard (src/index.ts) runs on Bun, Deno and Workers: no node:* at run time',
       severity: 'error',
       from: { path: `^${SRC}/index\\.js$` },
-      to: { path: '^(node:)?(http|https|http2|net|stream|events|fs|path|url|os|crypto|buffer|util|child_process|cluster|module|inspector|zlib|tls|dns|worker_threads)$', reachable: true },
+      to: {
+        path: '^(node:)?(http|https|http2|net|stream|events|fs|path|url|os|crypto|buffer|util|child_process|cluster|module|inspector|zlib|tls|dns|worker_threads)$',
+        reachable: true,
+      },
     },
     {
       name: 'parse-is-pure',

@@ -111,7 +111,7 @@ describe('a Workers-style handler classified as Connect middleware', () => {
     const reply = await get(port, '/w/')
     assert.equal(reply.status, 500)
     assert.equal(reports.length, 1)
-    assert.match(String((reports[0]?.error as Error).message), /fetchApp\(\)/)
+    assert.match(String((reports[0]?.error as Error | undefined)?.message), /fetchApp\(\)/)
   })
 
   it('answers 500 through the Fetch entry too', async () => {
