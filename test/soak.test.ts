@@ -10,7 +10,9 @@ it('10 s under constant churn: no errors, no cross-tenant answers, every evictio
   t.diagnostic(
     `${r.requests} requests, ${r.errors} errors, ${r.crossTenant} cross-tenant, ` +
       `${r.creates} creates / ${r.evictions} evictions / ${r.disposes} disposes, ` +
-      `RSS ${r.rss.start} → ${r.rss.settled} → ${r.rss.end} MiB`,
+      `RSS ${r.rss.start} → ${r.rss.settled} → ${r.rss.end} MiB; peaks: ${r.peakInstances} ` +
+      `instances (live + draining, bound ${r.bounds.instances}), ${r.peakCreating} concurrent ` +
+      `creations (bound ${r.bounds.creating}); ${r.busy} busy answers`,
   )
   assert.deepEqual(r.firstErrors, [])
   assert.equal(r.errors, 0)
@@ -21,6 +23,10 @@ it('10 s under constant churn: no errors, no cross-tenant answers, every evictio
   // After close() every instance ever created has been evicted and disposed exactly once.
   assert.equal(r.evictions, r.creates)
   assert.equal(r.disposes, r.evictions)
+  // The cache's documented bounds (src/cache/cache.ts), measured from the outside.
+  assert.ok(r.peakInstances <= r.bounds.instances, `${r.peakInstances} instances at once`)
+  assert.ok(r.peakCreating <= r.bounds.creating, `${r.peakCreating} creations at once`)
+  assert.ok(r.peakCreating > 1, 'creations overlapped')
   // Growth after the first third would be a per-request or per-instance leak.
   assert.ok(
     r.rss.end - r.rss.settled < 64,

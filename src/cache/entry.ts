@@ -10,8 +10,18 @@ export type Factory<T, C> = (
 ) => T | null | undefined | Promise<T | null | undefined>
 
 export interface CacheOptions<T> {
-  /** Live plus negative entries; default 1000. */
+  /** Live instances; default 1000. Remembered misses do not count (see `maxMisses`). */
   max?: number
+  /**
+   * Remembered negative results (the factory gave null/undefined), in a bound of their own:
+   * a miss never pushes out a live instance. Default: the same as `max`; 0 = none.
+   */
+  maxMisses?: number
+  /**
+   * Factory calls in progress at once; default 100. Over it, `acquire` throws a
+   * CacheBusyError at once and starts nothing (a dispatcher answers 503 + Retry-After).
+   */
+  maxCreating?: number
   /** Evict instances unused this long; default off (0). */
   idleTimeout?: number | string
   /** How long a null/undefined factory result is remembered; default '5s', 0 = not at all. */
@@ -45,19 +55,40 @@ let cached = -1
 const expire = (): void => {
   cached = -1
 }
+/**
+ * Whether a reading may be shared until an unref'd 1 ms timer clears it: only where timers
+ * are event-loop timers that fire whether or not a request is running (Node, Bun: their
+ * setTimeout returns an object with unref()). workerd freezes timers between requests and
+ * Deno's setTimeout returns a number: there every call reads the clock, which is correct
+ * without any timer (and cheap on workerd, whose clock only moves between I/O).
+ */
+let shared: boolean | undefined =
+  (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent ===
+  'Cloudflare-Workers'
+    ? false
+    : undefined
 
 /**
- * A monotonic millisecond clock read at most once per millisecond. Reading
- * performance.now() costs ~45 ns, several times a whole cache hit; last-use
- * times only need millisecond precision, so one reading is shared until an
- * unref'd 1 ms timer clears it (at most one timer per millisecond under load).
+ * A monotonic millisecond clock. Reading performance.now() costs ~50 ns, several times a
+ * whole cache hit; last-use times only need millisecond precision, so on Node one reading
+ * is shared until an unref'd 1 ms timer clears it (at most one timer per millisecond under
+ * load). Nothing depends on that timer firing for correctness beyond the reading's age:
+ * where timers may not fire (see `shared`), the clock is read every time.
  */
 export function now(): number {
-  if (cached < 0) {
-    cached = performance.now()
-    setTimeout(expire, 1).unref()
+  if (cached >= 0) return cached
+  const t = performance.now()
+  if (shared === false) return t
+  const timer: unknown = setTimeout(expire, 1)
+  if (typeof (timer as { unref?: unknown } | null)?.unref === 'function') {
+    ;(timer as { unref(): void }).unref()
+    shared = true
+    cached = t
+  } else {
+    clearTimeout(timer as number)
+    shared = false
   }
-  return cached
+  return t
 }
 
 export const LIVE = 0
@@ -217,6 +248,8 @@ function timeoutError(name: string, key: string, ms: number): Error {
 
 export interface Settings<T> {
   max: number
+  maxMisses: number
+  maxCreating: number
   idle: number
   negativeTtl: number
   createTimeout: number
@@ -232,16 +265,24 @@ export function readSettings<T>(create: unknown, options: unknown, name: string)
     throw fail('options must be an object', options)
   const {
     max = 1000,
+    maxMisses = max,
+    maxCreating = 100,
     dispose,
     idleTimeout,
     negativeTtl,
     createTimeout,
   } = options as CacheOptions<T>
   if (!Number.isInteger(max) || max < 1) throw fail('max must be an integer >= 1', max)
+  if (!Number.isInteger(maxMisses) || maxMisses < 0)
+    throw fail('maxMisses must be an integer >= 0', maxMisses)
+  if (!Number.isInteger(maxCreating) || maxCreating < 1)
+    throw fail('maxCreating must be an integer >= 1', maxCreating)
   if (dispose !== undefined && typeof dispose !== 'function')
     throw fail('dispose must be a function', dispose)
   return {
     max,
+    maxMisses,
+    maxCreating,
     dispose,
     idle: parseDuration(idleTimeout ?? 0, 'idleTimeout', name),
     negativeTtl: parseDuration(negativeTtl ?? '5s', 'negativeTtl', name),
