@@ -22,6 +22,8 @@ Options:
       --access-log            one JSON line per request on stdout:
                               {time, method, url, status, ms, bytes, app, key}
       --trust-proxy           read X-Forwarded-Host and X-Forwarded-Prefix
+      --no-override-globals   leave the global Request/Response alone (Fetch apps
+                              then run on Node's own, about 2.5 × slower)
       --shutdown-timeout <d>  bound on finishing in-flight requests at shutdown
                               (default 10s; e.g. 500ms, 30s, 2m)
       --response-timeout <d>  bound on an app starting its answer, then 504
@@ -44,6 +46,7 @@ export function serveCommand(args: string[]): Promise<number> {
       'trust-proxy': { type: 'boolean' },
       'shutdown-timeout': { type: 'string' },
       'response-timeout': { type: 'string' },
+      'no-override-globals': { type: 'boolean' },
     })
     if (values.help) {
       console.log(HELP)
@@ -60,6 +63,7 @@ export function serveCommand(args: string[]): Promise<number> {
       host: (values.host as string | undefined) ?? 'localhost',
       accessLog: values['access-log'] === true,
       trustProxy: values['trust-proxy'] === true,
+      overrideGlobalObjects: values['no-override-globals'] !== true,
       shutdownTimeout,
       responseTimeout,
     }

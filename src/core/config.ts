@@ -24,6 +24,8 @@ export interface EntryConfig {
   readonly renderError: ErrorRenderer | undefined
   /** Fetch entry: ms to wait for the app's Response (504 after); 0 = no bound. */
   readonly timeout: number
+  /** Node entry: @hono/node-server's global Request/Response override (its default). */
+  readonly overrideGlobalObjects: boolean
   /** Node entry: the @hono/node-server listener for Fetch leaves, made on first use. */
   fetchBridge?: unknown
 }
@@ -36,11 +38,13 @@ export function entryConfig(options: {
   onError?: ErrorReporter | undefined
   renderError?: ErrorRenderer | undefined
   timeout?: number | undefined
+  overrideGlobalObjects?: boolean | undefined
 }): EntryConfig {
   return {
     trustProxy: options.trustProxy ?? false,
     report: options.onError ?? logError,
     renderError: options.renderError,
     timeout: options.timeout ?? DEFAULT_TIMEOUT,
+    overrideGlobalObjects: options.overrideGlobalObjects ?? true,
   }
 }

@@ -93,14 +93,15 @@ export abstract class DispatchContext implements RequestView {
 }
 
 // A proxy's prefix is used only as a same-origin absolute path: one leading `/`, no `\`,
-// no control characters (so no `//evil.com`, `/\evil.com` or `https://evil.com`).
+// no control characters (so no `//evil.com`, `/\evil.com` or `https://evil.com`), and one
+// value, not a list (`/app, //evil.com` from two proxies or two fields is ignored whole).
 function isSameOriginPath(value: string): boolean {
   if (value.charCodeAt(0) !== 47 || value.charCodeAt(1) === 47 || value.charCodeAt(1) === 92) {
     return false
   }
   for (let i = 1; i < value.length; i++) {
     const c = value.charCodeAt(i)
-    if (c < 32 || c === 127 || c === 92) return false
+    if (c < 32 || c === 127 || c === 92 || c === 44) return false
   }
   return true
 }

@@ -11,7 +11,7 @@ import { fail } from '../invoke/funnel.ts'
 import { releaseWithBody } from '../invoke/release-body.ts'
 import { parseDuration } from '../parse/duration.ts'
 import { BadHost } from '../parse/host.ts'
-import { nodeHost } from '../parse/node-host.ts'
+import { checkTargetAuthority, nodeHost } from '../parse/node-host.ts'
 import { urlPathStart } from '../parse/path.ts'
 
 export interface FetchEntryOptions {
@@ -68,7 +68,11 @@ export async function dispatchFetch(
 
 // What @hono/node-server passes as the second argument when it serves a Fetch entry.
 interface NodeBindings {
-  incoming?: { headers: Record<string, string | string[] | undefined>; rawHeaders: string[] }
+  incoming?: {
+    url?: string
+    headers: Record<string, string | string[] | undefined>
+    rawHeaders: string[]
+  }
 }
 
 export class FetchContext extends DispatchContext {
@@ -79,11 +83,17 @@ export class FetchContext extends DispatchContext {
     super(url.slice(urlPathStart(url)), trustProxy)
     this.request = request
     // Served from a Node request (@hono/node-server): its Host fields are checked as the
-    // Node entry checks them (HTTP/2 :authority against host, repeated Host).
+    // Node entry checks them (HTTP/2 :authority against host, repeated Host, and an
+    // absolute-form target against Host).
     const incoming = (rest[0] as NodeBindings | undefined)?.incoming
     if (incoming?.rawHeaders !== undefined) {
       const sent = nodeHost(incoming.headers, incoming.rawHeaders)
       if (sent instanceof BadHost) throw new HttpError(400, sent.message)
+      const target = incoming.url
+      if (target !== undefined && target.charCodeAt(0) !== 47) {
+        const refused = checkTargetAuthority(target, sent)
+        if (refused !== undefined) throw new HttpError(400, refused.message)
+      }
     }
   }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type EntryConfig, type ErrorRenderer, entryConfig } from '../core/config.ts'
 import { resolve, toTarget } from '../core/leaf.ts'
 import type { App, ErrorReporter } from '../core/types.ts'
+import { fetchBridge } from '../invoke/fetch-bridge.ts'
 import { failNode, invokeNode } from '../invoke/node.ts'
 import '../invoke/replay.ts'
 import { NodeContext } from './node-context.ts'
@@ -17,6 +18,12 @@ export interface NodeListenerOptions {
   onError?: ErrorReporter
   /** Renders 5xx answers as HTML (the dev server's error page); default plain text. */
   renderError?: ErrorRenderer
+  /**
+   * Fetch apps run on @hono/node-server's lightweight global Request/Response, exactly as
+   * @hono/node-server has it by default (about 2.5 × faster for small responses); `false`
+   * leaves the globals alone. The override happens when the listener is made.
+   */
+  overrideGlobalObjects?: boolean
 }
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void
@@ -25,6 +32,8 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void
 export function toNodeListener(app: App, options: NodeListenerOptions = {}): NodeListener {
   const target = toTarget(app, 'toNodeListener()')
   const config = entryConfig(options)
+  // Made now, so the override (if on) happens at setup rather than on a first request.
+  fetchBridge(config)
   return (req, res) => {
     let ctx: NodeContext | undefined
     try {

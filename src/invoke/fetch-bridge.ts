@@ -1,16 +1,18 @@
-// Fetch leaves behind the Node entry. @hono/node-server builds the lazy Request (nothing is
-// materialized unless the app reads it, and `request.signal` follows the client); the
-// Response is written here, so global Responses take a fast path without patching globals.
-// One listener per entry: the leaf comes from the request's context.
+// Fetch leaves behind the Node entry, through @hono/node-server: it builds the lazy Request
+// (nothing is materialized unless the app reads it; `request.signal` follows the client)
+// and, with its global override on (its default, and ours), writes the small lightweight
+// Responses it recognises itself, synchronously. Everything else (streams, SSE, native
+// Responses) is written by writeResponse, whose failures reach the funnel. One listener
+// per entry: the leaf comes from the request's context.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { getRequestListener, RequestError } from '@hono/node-server'
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { EntryConfig } from '../core/config.ts'
-import { HttpError } from '../core/errors.ts'
 import { attachContext, contextOf } from '../core/info.ts'
 import type { FetchLeaf } from '../core/leaf.ts'
+import { isResponse } from '../core/response.ts'
 import { statusResponse } from './fetch-answer.ts'
 import { fail } from './funnel.ts'
+import { lightweightCache } from './lightweight.ts'
 import { nodeAnswerer } from './node-answer.ts'
 import { writeResponse } from './write-response.ts'
 
@@ -22,29 +24,37 @@ interface NodeBindings {
   outgoing: ServerResponse
 }
 
+// Thrown (never an Error: no stack to capture) once the response is written or answered
+// here; the errorHandler tells @hono/node-server there is nothing left to write.
+const ANSWERED = Object.freeze({ answered: true })
+
 export function fetchBridge(config: EntryConfig): NodeListener {
   config.fetchBridge ??= createFetchBridge(config)
   return config.fetchBridge as NodeListener
 }
 
 function createFetchBridge(config: EntryConfig): NodeListener {
-  const failed = (error: unknown, env: NodeBindings): Response => {
+  const failed = (error: unknown, env: NodeBindings): never => {
     fail(error, contextOf(env.incoming), config, nodeAnswerer(env.incoming, env.outgoing))
-    return RESPONSE_ALREADY_SENT
+    throw ANSWERED
   }
-  const send = (response: unknown, env: NodeBindings): Response | Promise<Response> => {
-    if (!(response instanceof Response)) {
+  const sync = lightweightCache(config.overrideGlobalObjects)
+  const send = (response: unknown, env: NodeBindings): Response | Promise<never> => {
+    if (!isResponse(response)) {
       return failed(new TypeError(`The app returned ${typeof response}, not a Response`), env)
     }
+    if (sync(response) && !env.outgoing.destroyed) return response
     const written = writeResponse(response, env.outgoing)
-    if (written === undefined) return RESPONSE_ALREADY_SENT
+    if (written === undefined) throw ANSWERED
     return written.then(
-      () => RESPONSE_ALREADY_SENT,
+      () => {
+        throw ANSWERED
+      },
       (error) => failed(error, env),
     )
   }
 
-  return getRequestListener(
+  const listener = getRequestListener(
     (request: Request, bindings) => {
       const env = bindings as NodeBindings
       const ctx = contextOf(env.incoming)
@@ -65,14 +75,15 @@ function createFetchBridge(config: EntryConfig): NodeListener {
       return send(result, env)
     },
     {
-      overrideGlobalObjects: false,
-      // Only reached when the Request itself cannot be built (a malformed Host or URL).
+      overrideGlobalObjects: config.overrideGlobalObjects,
       errorHandler: (error: unknown) => {
+        if (error === ANSWERED) return
+        // Only reached when the Request itself cannot be built (a malformed Host or URL).
         if (error instanceof RequestError) return statusResponse(400, 'Bad Request', 'GET')
         config.report(error, { method: '-', url: '-' })
-        const answer = new HttpError(500, 'Internal Server Error')
-        return statusResponse(answer.status, answer.message, 'GET')
+        return statusResponse(500, 'Internal Server Error', 'GET')
       },
     },
   )
+  return listener
 }

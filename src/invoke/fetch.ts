@@ -1,11 +1,13 @@
 // The Fetch entry's invokers: one per leaf kind. Fetch leaves get a rewritten Request; the
 // built-in answers are made here; Node leaves are replayed over HTTP/1.1 by the replay that
 // `switchyard/node` installs, so this file (and the root entry) needs no node:* module.
+
 import type { EntryConfig } from '../core/config.ts'
 import type { DispatchContext } from '../core/context.ts'
 import { HttpError } from '../core/errors.ts'
 import { attachContext } from '../core/info.ts'
 import type { FetchLeaf, Leaf, LeafKind, StatusLeaf } from '../core/leaf.ts'
+import { isResponse } from '../core/response.ts'
 import { urlPathStart } from '../parse/path.ts'
 import { statusResponse } from './fetch-answer.ts'
 
@@ -63,7 +65,7 @@ function invokeFetchLeaf(
 }
 
 function checkResponse(response: unknown): Response {
-  if (response instanceof Response) return response
+  if (isResponse(response)) return response
   throw new TypeError(`The app returned ${describe(response)}, not a Response`)
 }
 

@@ -1,11 +1,13 @@
 // The Node entry's invokers: one per leaf kind, each handing the leaf the original req/res
 // (with the rewritten url). Failures, sync or async, go to the funnel.
+
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EntryConfig } from '../core/config.ts'
 import type { DispatchContext } from '../core/context.ts'
 import { fromNextError } from '../core/errors.ts'
 import { contextOf } from '../core/info.ts'
 import { type Leaf, type LeafKind, NOT_FOUND } from '../core/leaf.ts'
+import { isResponse } from '../core/response.ts'
 import { isThenable } from '../core/thenable.ts'
 import { fetchBridge } from './fetch-bridge.ts'
 import { fail } from './funnel.ts'
@@ -25,7 +27,13 @@ const INVOKERS: { readonly [K in LeafKind]: NodeInvoker<Extract<Leaf, { kind: K 
   connect: (leaf, ctx, req, res, config) =>
     leaf.handler(req, res, finalNext(ctx, req, res, config)),
   server: (leaf, _ctx, req, res) => void leaf.server.emit('request', req, res),
-  fetch: (_leaf, _ctx, req, res, config) => fetchBridge(config)(req, res),
+  fetch: (_leaf, _ctx, req, res, config) => {
+    // A Response's Content-Length is a claim (often stale after a body was decoded): a
+    // body that disagrees cuts the connection instead of leaving bytes for the next
+    // response on it.
+    res.strictContentLength = true
+    return fetchBridge(config)(req, res)
+  },
   status: (leaf, _ctx, req, res) =>
     sendStatus(req, res, leaf.status, `${leaf.text}\n`, 'text/plain; charset=utf-8'),
 }
@@ -51,10 +59,10 @@ export function invokeNode(
   try {
     const invoke = INVOKERS[leaf.kind] as NodeInvoker<Leaf>
     const result = invoke(leaf, ctx, req, res, config)
-    if (result instanceof Response) misclassified(ctx, req, res, config)
+    if (isResponse(result)) misclassified(ctx, req, res, config)
     else if (isThenable(result)) {
       result.then(
-        (value) => value instanceof Response && misclassified(ctx, req, res, config),
+        (value) => isResponse(value) && misclassified(ctx, req, res, config),
         (error) => failNode(error, ctx, req, res, config),
       )
     }

@@ -33,6 +33,15 @@ const NOT_FORWARDED = new Set([
 ])
 
 export const replayToNode: FetchInvoker = (leaf, ctx, request, rest, config) => {
+  // Node's parser knows methods only in upper case and its client upper-cases them: a
+  // `patch` dispatched as such must not reach a Node app as `PATCH` (methods are
+  // case-sensitive, RFC 9110 §9.1).
+  if (request.method !== request.method.toUpperCase()) {
+    throw new HttpError(
+      400,
+      `Method "${request.method}" cannot reach a Node app: methods are case-sensitive`,
+    )
+  }
   const [client, server] = PipeSocket.pair()
   // Keep the peer's address when the Fetch entry runs under @hono/node-server.
   const incoming = (rest[0] as { incoming?: IncomingMessage } | undefined)?.incoming

@@ -5,6 +5,11 @@ import type { ServerResponse } from 'node:http'
 type NodeHeaders = Record<string, string | string[]>
 
 export function writeResponse(response: Response, res: ServerResponse): void | Promise<void> {
+  // The client is gone: nobody reads it, and the app's stream learns it is cancelled.
+  if (res.destroyed) {
+    response.body?.cancel().catch(() => {})
+    return
+  }
   const headers = toNodeHeaders(response.headers)
   const body = response.body
   if (body === null) {

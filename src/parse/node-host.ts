@@ -1,5 +1,6 @@
 // Which host a Node request (HTTP/1.1 or HTTP/2) names. Pure: reads the header objects only.
 import { BadHost, parseHost } from './host.ts'
+import { absolutePathStart } from './path.ts'
 
 type Headers = Record<string, string | string[] | undefined>
 
@@ -36,4 +37,26 @@ function repeatsHost(raw: string[]): boolean {
     }
   }
   return false
+}
+
+const USERINFO = Object.freeze(new BadHost('Userinfo in the request target'))
+const OTHER_HOST = Object.freeze(
+  new BadHost('The request target names another host than the Host header'),
+)
+
+/**
+ * An absolute-form target (`GET http://a.example.com/ HTTP/1.1`) names its own authority.
+ * Dispatching on one host while the app (or a proxy in front) reads another could cross
+ * tenants, so the two must agree; userinfo is refused outright. `undefined` when they agree.
+ */
+export function checkTargetAuthority(
+  target: string,
+  host: string | undefined,
+): BadHost | undefined {
+  const authority = target.slice(target.indexOf('//') + 2, absolutePathStart(target))
+  if (authority.includes('@')) return USERINFO
+  const named = parseHost(authority)
+  if (named instanceof BadHost) return new BadHost(`Request target: ${named.message}`)
+  const sent = parseHost(host)
+  return sent instanceof BadHost || sent !== named ? OTHER_HOST : undefined
 }

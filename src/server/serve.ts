@@ -117,7 +117,11 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
   const shutdownTimeout = ms('shutdownTimeout')
   const deadline = new ResponseDeadline(ms('responseTimeout'), entryConfig(options))
 
-  const listenerOptions = { trustProxy: options.trustProxy, onError: options.onError }
+  const listenerOptions = {
+    trustProxy: options.trustProxy,
+    onError: options.onError,
+    overrideGlobalObjects: options.overrideGlobalObjects,
+  }
   const listener = toNodeListener(app, listenerOptions)
   const log = accessLogger(options.accessLog, options.onError ?? logError)
   const server = createServer(

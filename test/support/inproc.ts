@@ -33,7 +33,7 @@ export function callNode(listener: NodeListener, spec: FakeRequest): Promise<Out
   return new Promise((resolve) => {
     const end = res.end.bind(res)
     res.end = ((chunk?: unknown) => {
-      end()
+      end(chunk as never)
       resolve({
         status: res.statusCode,
         body: typeof chunk === 'string' ? chunk : String(chunk ?? ''),

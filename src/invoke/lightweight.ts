@@ -1,0 +1,31 @@
+// Which Responses @hono/node-server writes itself, synchronously: its lightweight Response
+// keeps a small body (null, a string, bytes) in a private cache that its listener writes in
+// one call. The cache is not public, so it is found by a self-test on a probe Response, not
+// by name; if the test fails (another version, the override off), every Response is
+// written by switchyard's own writer instead, as correct and a little slower.
+
+type CacheEntry = [status: number, body: unknown, headers: unknown]
+
+/** A predicate for "@hono/node-server writes this one synchronously". */
+export function lightweightCache(overrideOn: boolean): (response: Response) => boolean {
+  const key = overrideOn ? probe() : undefined
+  if (key === undefined) return never
+  return (response) => {
+    const cached = (response as unknown as Record<symbol, CacheEntry | undefined>)[key]
+    if (cached === undefined) return false
+    const body = cached[1]
+    return body === null || typeof body === 'string' || body instanceof Uint8Array
+  }
+}
+
+const never = (): boolean => false
+
+function probe(): symbol | undefined {
+  // After the override, the global Response is the lightweight class.
+  const response = new Response('probe', { status: 299 })
+  for (const key of Object.getOwnPropertySymbols(response)) {
+    const value = (response as unknown as Record<symbol, unknown>)[key]
+    if (Array.isArray(value) && value[0] === 299 && value[1] === 'probe') return key
+  }
+  return undefined
+}
