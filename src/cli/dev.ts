@@ -1,6 +1,7 @@
 // `switchyard dev [entry]`: the development server (werkzeug's run_simple with reloader).
+import { type AllowedHosts, parseAllowedHosts } from '../dev/allowed-hosts.ts'
 import { startDevServer } from '../dev/server.ts'
-import { parseCommandArgs, parsePort, runCommand } from './args.ts'
+import { parseCommandArgs, parsePort, runCommand, UsageError } from './args.ts'
 
 const HELP = `Usage: switchyard dev [entry] [options]
 
@@ -9,12 +10,21 @@ while keeping the listening socket (no request is refused during a reload), show
 page with source-mapped code frames for failures (and for an entry that fails to load), and
 logs each request with the app that served it.
 
+Because the error pages show source code, only requests whose Host is localhost,
+*.localhost, a loopback address or an address the server listens on are answered; any
+other Host gets 403 (this stops DNS rebinding: a web page whose name resolves to this
+machine cannot read them). --allowed-hosts names more.
+
 Options:
-  -p, --port <n>     port to listen on (default 5000; 0 picks a free one)
-      --host <name>  interface to bind (default localhost)
-      --inspect      start workers with the Node inspector and print the DevTools URL
-      --trust-proxy  read X-Forwarded-Host and X-Forwarded-Prefix
-  -h, --help         show this help`
+  -p, --port <n>              port to listen on (default 5000; 0 picks a free one)
+      --host <name>           interface to bind (default localhost); 0.0.0.0 exposes the
+                              error pages, and so the source, to anyone who can reach the port
+      --allowed-hosts <list>  more Host names to answer, comma-separated: a name
+                              (app.test), a domain and its subdomains (.app.test), or
+                              all (no check); may be repeated
+      --inspect               start workers with the Node inspector and print the DevTools URL
+      --trust-proxy           read X-Forwarded-Host and X-Forwarded-Prefix
+  -h, --help                  show this help`
 
 export function devCommand(args: string[]): Promise<number> {
   return runCommand(HELP, async () => {
@@ -23,11 +33,13 @@ export function devCommand(args: string[]): Promise<number> {
       host: { type: 'string' },
       inspect: { type: 'boolean' },
       'trust-proxy': { type: 'boolean' },
+      'allowed-hosts': { type: 'string', multiple: true },
     })
     if (values.help) {
       console.log(HELP)
       return 0
     }
+    const allowedHosts = allowedHostsOf(values['allowed-hosts'] as unknown as string[] | undefined)
     // Listen for the signals first: one arriving while the server starts still stops it.
     const stopped = new Promise<void>((resolve) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())
@@ -38,9 +50,18 @@ export function devCommand(args: string[]): Promise<number> {
       host: (values.host as string | undefined) ?? 'localhost',
       inspect: values.inspect === true,
       trustProxy: values['trust-proxy'] === true,
+      allowedHosts,
     })
     await stopped
     await dev.close()
     return 0
   })
+}
+
+function allowedHostsOf(values: string[] | undefined): AllowedHosts {
+  try {
+    return parseAllowedHosts(values ?? [])
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
 }

@@ -1,15 +1,25 @@
 // The dev server's front: the listening socket stays here while workers come and go, and
 // every request and upgrade is relayed to the current worker over loopback.
-import { type IncomingMessage, request, type ServerResponse } from 'node:http'
-import { connect } from 'node:net'
+//
+// Each client connection owns its upstream connection to the worker: requests that arrive on
+// one client connection are relayed over one upstream connection that no other client ever
+// uses, and it is closed when the client's connection closes. A worker whose app breaks its
+// own framing (writes past its Content-Length, writes a second response on the socket) can
+// only confuse the connection of the client that asked; its bytes can never be read as the
+// answer to somebody else's request, as they could on a shared keep-alive pool.
+import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http'
+import { connect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { DevWorker } from './workers.ts'
 
-// Hop-by-hop headers belong to one connection, not to the message.
+// Hop-by-hop headers belong to one connection, not to the message (RFC 9110 §7.6.1); so
+// does every header the Connection field names.
 const HOP = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
   'transfer-encoding',
   'upgrade',
   'te',
@@ -18,27 +28,79 @@ const HOP = new Set([
 
 export type WorkerSource = () => Promise<DevWorker>
 
+/** A client connection's upstream: one connection to one worker. */
+interface Upstream {
+  worker: DevWorker
+  agent: Agent
+}
+
+const upstreams = new WeakMap<Socket, Upstream>()
+
+/**
+ * The upstream of the client connection `socket` to `worker`. When the worker has changed
+ * (a reload, a crash), the client's earlier upstream is closed as soon as it is idle and a
+ * new one to the current worker is opened: a client's next request always reaches the
+ * current worker, even on a keep-alive connection.
+ */
+function upstreamOf(socket: Socket, worker: DevWorker): Agent {
+  const known = upstreams.get(socket)
+  if (known?.worker === worker) return known.agent
+  if (known === undefined) socket.once('close', () => upstreams.get(socket)?.agent.destroy())
+  else release(known.agent)
+  // maxSockets 1: one upstream connection per client connection; pipelined requests queue
+  // on it in order, as they do on the client's connection.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 })
+  upstreams.set(socket, { worker, agent })
+  return agent
+}
+
+/** Closes an agent's idle connection now and its busy one when its response is done. */
+function release(agent: Agent): void {
+  agent.keepSocketAlive = () => false
+  for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy()
+}
+
+/** Copies raw header pairs without hop-by-hop fields (as a flat [name, value, …] list). */
+function endToEnd(rawHeaders: string[], connection: string | string[] | undefined): string[] {
+  const named = connectionOptions(connection)
+  const kept: string[] = []
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase()
+    if (HOP.has(name) || named?.has(name)) continue
+    kept.push(rawHeaders[i] as string, rawHeaders[i + 1] as string)
+  }
+  return kept
+}
+
+/** The header names listed in Connection (`keep-alive, x-foo`), lower-cased. */
+function connectionOptions(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined
+  const names = new Set<string>()
+  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
+    const name = part.trim().toLowerCase()
+    if (name !== '') names.add(name)
+  }
+  return names
+}
+
 export function proxyRequest(current: WorkerSource) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const worker = await current()
-    const headers = { ...req.headers }
-    for (const name of HOP) delete headers[name]
     const upstream = request(
       {
         host: '127.0.0.1',
         port: worker.port,
         method: req.method,
         path: req.url,
-        headers,
-        agent: worker.agent,
+        headers: endToEnd(req.rawHeaders, req.headers.connection),
+        agent: upstreamOf(req.socket, worker),
       },
       (answer) => {
-        const raw: string[] = []
-        for (let i = 0; i < answer.rawHeaders.length; i += 2) {
-          const name = answer.rawHeaders[i] as string
-          if (!HOP.has(name.toLowerCase())) raw.push(name, answer.rawHeaders[i + 1] as string)
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, raw)
+        res.writeHead(
+          answer.statusCode ?? 502,
+          answer.statusMessage,
+          endToEnd(answer.rawHeaders, answer.headers.connection),
+        )
         answer.pipe(res)
         answer.on('error', () => res.destroy())
       },
@@ -60,6 +122,7 @@ export function proxyUpgrade(current: WorkerSource) {
   return async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => socket.destroy())
     const worker = await current()
+    // An upgraded connection is one client's alone: its own upstream, piped both ways.
     const upstream = connect(worker.port, '127.0.0.1', () => {
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`]
       for (let i = 0; i < req.rawHeaders.length; i += 2)

@@ -1,10 +1,21 @@
 // `switchyard dev`: run_simple with a reloader. One listening socket, workers swapped
 // behind it on every change, so no request is refused while the app reloads.
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
+import type { Duplex } from 'node:stream'
 import { parseEntry } from '../server/load-app.ts'
-import { bold, cyan, dim, green, red } from './color.ts'
+import {
+  type AllowedHosts,
+  type HostCheck,
+  hostCheck,
+  isLoopbackAddress,
+  parseAllowedHosts,
+  type Refusal,
+  refuseRequest,
+  refuseUpgrade,
+} from './allowed-hosts.ts'
+import { bold, cyan, dim, green, red, yellow } from './color.ts'
 import { proxyRequest, proxyUpgrade } from './proxy.ts'
 import { watchTree } from './watch.ts'
 import { type DevWorker, retireWorker, startWorker, type WorkerOptions } from './workers.ts'
@@ -12,6 +23,12 @@ import { type DevWorker, retireWorker, startWorker, type WorkerOptions } from '.
 export interface DevOptions extends WorkerOptions {
   port: number
   host: string
+  /**
+   * Host names answered besides `localhost`, `*.localhost`, loopback addresses and the
+   * addresses listened on (a leading `.` allows a domain and its subdomains), or `'all'`.
+   * Any other Host gets 403 (DNS rebinding: the error pages show source code).
+   */
+  allowedHosts?: AllowedHosts
 }
 
 export interface DevServer {
@@ -22,6 +39,7 @@ export interface DevServer {
 
 export async function startDevServer(options: DevOptions): Promise<DevServer> {
   const entryFile = parseEntry(options.entry).file
+  const allowedHosts = parseAllowedHosts(options.allowedHosts ?? [])
   let current: Promise<DevWorker> = startWorker(options)
   let reloading: Promise<void> | undefined
   let again = false
@@ -69,19 +87,58 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
 
   const first = await current
   void superviseExit()
-  const server = createServer(proxyRequest(() => current))
-  server.on(
-    'upgrade',
-    proxyUpgrade(() => current),
-  )
+  // The Host is checked here, before relaying: a refused request never reaches the worker.
+  let check: HostCheck | undefined
+  const refused = new Set<string>()
+  const refusal = (req: IncomingMessage): Refusal | undefined => {
+    check ??= hostCheck({
+      allowedHosts,
+      host: options.host,
+      address: (server.address() as AddressInfo).address,
+    })
+    const answer = check(req)
+    if (answer?.host !== undefined && refused.size < 100 && !refused.has(answer.host)) {
+      refused.add(answer.host)
+      console.error(
+        yellow(
+          `⚠ refused Host "${answer.host}" (403); allow it with --allowed-hosts ${answer.host}`,
+        ),
+      )
+    }
+    return answer
+  }
+  const relay = proxyRequest(() => current)
+  const relayUpgrade = proxyUpgrade(() => current)
+  const server = createServer((req, res) => {
+    const answer = refusal(req)
+    if (answer === undefined) void relay(req, res)
+    else refuseRequest(res, answer)
+  })
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const answer = refusal(req)
+    if (answer === undefined) void relayUpgrade(req, socket, head)
+    else refuseUpgrade(socket, answer)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, resolve)
   })
   const watcher = watchTree(dirname(entryFile), onChange)
-  const { port } = server.address() as AddressInfo
+  const { port, address } = server.address() as AddressInfo
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`
   console.log(`${bold('switchyard dev')} ${green(url)} ${dim(`(${entryFile}; reloads on change)`)}`)
+  if (!isLoopbackAddress(address))
+    console.log(
+      yellow(
+        `⚠ listening on ${address}, reachable from other machines: the error pages show source code to anyone who can reach port ${port}`,
+      ),
+    )
+  if (allowedHosts === 'all')
+    console.log(
+      yellow(
+        '⚠ --allowed-hosts all: any web page whose name resolves here can read the error pages',
+      ),
+    )
   announce(first)
 
   return {

@@ -1,6 +1,5 @@
 // Dev worker processes: start one, wait until it serves, retire it gracefully.
 import { type ChildProcess, fork } from 'node:child_process'
-import { Agent } from 'node:http'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SupervisorMessage, WorkerMessage } from './worker.ts'
@@ -22,8 +21,6 @@ export interface DevWorker {
   /** The entry failed to load: the worker answers with the error page. */
   failed: boolean
   inspector: string | undefined
-  /** Keep-alive connections to this worker only, so retiring it never races a new request. */
-  agent: Agent
   /** Resolves when the process has exited. */
   exited: Promise<void>
 }
@@ -52,7 +49,6 @@ export function startWorker(options: WorkerOptions): Promise<DevWorker> {
         port: message.port,
         failed: message.failed,
         inspector: message.inspector,
-        agent: new Agent({ keepAlive: true }),
         exited,
       })
     })
@@ -66,5 +62,4 @@ export async function retireWorker(worker: DevWorker, timeoutMs = 10_000): Promi
   const timer = setTimeout(() => worker.process.kill('SIGKILL'), timeoutMs)
   await worker.exited
   clearTimeout(timer)
-  worker.agent.destroy()
 }

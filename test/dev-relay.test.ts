@@ -1,0 +1,129 @@
+// The `switchyard dev` relay between clients and the worker, over real sockets: no byte a
+// worker writes on one client's behalf reaches another client, whatever the app does to its
+// own framing; upgrades, hop-by-hop headers and the 502 page still work.
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { Agent } from 'node:http'
+import { connect } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { type Cli, startCli } from './support/cli.ts'
+import { send } from './support/http.ts'
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url))
+
+describe('switchyard dev relay', () => {
+  let cli: Cli
+  let port: number
+
+  before(async () => {
+    cli = startCli(['dev', 'dev-app.ts', '--port', '0', '--host', '127.0.0.1'], FIXTURES)
+    port = Number((await cli.waitFor(/http:\/\/127\.0\.0\.1:(\d+)/))[1])
+  })
+  after(async () => {
+    assert.equal(await cli.stop(), 0, 'exits 0 on SIGTERM')
+  })
+
+  for (const route of ['/overrun', '/attack']) {
+    it(`bytes an app writes past its Content-Length (${route}) never answer another client`, async () => {
+      // What the attacker itself gets is its own app's business (a broken framing may cost it
+      // the connection); what matters is everybody else.
+      await send(port, route, { agent: false }).catch(() => undefined)
+      for (let i = 0; i < 5; i++) {
+        const victim = await send(port, `/slow/victim-${i}`, { agent: false })
+        assert.equal(victim.status, 200)
+        assert.match(victim.body, new RegExp(`^app \\d+ localhost /slow/victim-${i}$`))
+      }
+      // Concurrent clients each get their own answer too.
+      const many = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => send(port, `/slow/c${i}`, { agent: false })),
+      )
+      for (const [i, got] of many.entries()) {
+        assert.match(got.body, new RegExp(`^app \\d+ localhost /slow/c${i}$`))
+      }
+    })
+  }
+
+  it('an attacker on a keep-alive connection only ever confuses its own connection', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const victims = new Agent({ keepAlive: true, maxSockets: 2 })
+    try {
+      await send(port, '/attack', { agent })
+      const got = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => send(port, `/slow/v${i}`, { agent: victims })),
+      )
+      for (const [i, g] of got.entries())
+        assert.match(g.body, new RegExp(`^app \\d+ localhost /slow/v${i}$`))
+      // The attacker's next request on its own connection may read its own forgery; nobody
+      // else's.
+    } finally {
+      agent.destroy()
+      victims.destroy()
+    }
+  })
+
+  it('strips hop-by-hop headers both ways, including those named in Connection', async () => {
+    const got = await send(port, '/headers', {
+      agent: false,
+      headers: {
+        connection: 'keep-alive, x-hop',
+        'x-hop': 'secret',
+        'keep-alive': 'timeout=5',
+        te: 'trailers',
+        'x-kept': 'yes',
+      },
+    })
+    const seen = JSON.parse(got.body) as Record<string, string>
+    assert.equal(seen['x-kept'], 'yes')
+    assert.equal(seen['x-hop'], undefined)
+    assert.equal(seen['keep-alive'], undefined)
+    assert.equal(seen.te, undefined)
+    assert.equal(seen.host, 'localhost')
+    assert.equal(got.headers['x-app-kept'], 'kept')
+    assert.equal(got.headers['x-app-hop'], undefined, 'named in the worker’s Connection field')
+  })
+
+  it('relays upgrades byte for byte', async () => {
+    const socket = connect(port, '127.0.0.1')
+    await once(socket, 'connect')
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n',
+    )
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => {
+      text += chunk
+    })
+    const deadline = Date.now() + 3000
+    while (!text.includes('\r\n\r\n') && Date.now() < deadline) await sleep(10)
+    assert.match(text, /^HTTP\/1\.1 101 /)
+    assert.match(text, /x-url: \/ws/i)
+    socket.write('ping')
+    while (!text.includes('echo:ping') && Date.now() < deadline) await sleep(10)
+    socket.destroy()
+    assert.match(text, /echo:ping/)
+  })
+
+  it('answers 502 when the worker dies, then the same connection reaches the new worker', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const before = await send(port, '/pid', { agent })
+      const pid = before.body.split(' ')[1]
+      const dead = await send(port, '/die', { agent })
+      assert.equal(dead.status, 502)
+      assert.match(dead.body, /worker went away/)
+      const deadline = Date.now() + 10_000
+      let now = await send(port, '/pid', { agent })
+      while (now.body.split(' ')[1] === pid || now.status !== 200) {
+        assert.ok(Date.now() < deadline, `no new worker; last: ${now.status} ${now.body}`)
+        await sleep(50)
+        now = await send(port, '/pid', { agent })
+      }
+      assert.match(now.body, /^app \d+ localhost \/pid$/)
+      await cli.waitFor(/the dev worker exited; starting a new one/)
+    } finally {
+      agent.destroy()
+    }
+  })
+})
