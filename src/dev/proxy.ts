@@ -85,7 +85,12 @@ function connectionOptions(value: string | string[] | undefined): Set<string> | 
 
 export function proxyRequest(current: WorkerSource) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const worker = await current()
+    let worker: DevWorker
+    try {
+      worker = await current()
+    } catch {
+      return workerGone(res)
+    }
     const upstream = request(
       {
         host: '127.0.0.1',
@@ -105,12 +110,7 @@ export function proxyRequest(current: WorkerSource) {
         answer.on('error', () => res.destroy())
       },
     )
-    upstream.on('error', () => {
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' })
-        res.end('The dev worker went away; it is being restarted.\n')
-      } else res.destroy()
-    })
+    upstream.on('error', () => workerGone(res))
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy()
     })
@@ -118,10 +118,22 @@ export function proxyRequest(current: WorkerSource) {
   }
 }
 
+function workerGone(res: ServerResponse): void {
+  if (res.headersSent) return void res.destroy()
+  res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' })
+  res.end('The dev worker went away; it is being restarted.\n')
+}
+
 export function proxyUpgrade(current: WorkerSource) {
   return async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => socket.destroy())
-    const worker = await current()
+    let worker: DevWorker
+    try {
+      worker = await current()
+    } catch {
+      socket.destroy()
+      return
+    }
     // An upgraded connection is one client's alone: its own upstream, piped both ways.
     const upstream = connect(worker.port, '127.0.0.1', () => {
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`]

@@ -49,13 +49,14 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     const started = Date.now()
     try {
       const next = await startWorker(options)
-      const previous = await current
+      const previous = await current.catch(() => undefined)
       current = Promise.resolve(next)
+      supervise(next)
       announce(
         next,
         `${cyan('↻')} reloaded after a change to ${file} ${dim(`(${Date.now() - started} ms)`)}`,
       )
-      await retireWorker(previous)
+      if (previous !== undefined) await retireWorker(previous)
     } catch (error) {
       console.error(red('✖ could not start a dev worker:'), (error as Error).message)
     }
@@ -75,18 +76,26 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     })
   }
 
-  // A worker that dies on its own (process.exit in the app, a crash) is replaced.
-  const superviseExit = async () => {
-    const worker = await current
-    await worker.exited
-    if (closing || (await current) !== worker) return
-    console.error(red('✖ the dev worker exited; starting a new one'))
-    current = startWorker(options)
-    void superviseExit()
+  // A worker that dies on its own (process.exit in the app, a crash) while it is the current
+  // one is replaced; one that dies before it is ready (process.exit at import) is tried
+  // again after a pause. Meanwhile requests get the relay's 502, never a crash.
+  const supervise = (worker: DevWorker) => {
+    void worker.exited.then(async () => {
+      if (closing || (await current.catch(() => undefined)) !== worker) return
+      console.error(red('✖ the dev worker exited; starting a new one'))
+      replace()
+    })
+  }
+  const replace = () => {
+    const next = startWorker(options)
+    current = next
+    next.then(supervise, () => {
+      if (!closing) setTimeout(() => current === next && replace(), 1000).unref()
+    })
   }
 
   const first = await current
-  void superviseExit()
+  supervise(first)
   // The Host is checked here, before relaying: a refused request never reaches the worker.
   let check: HostCheck | undefined
   const refused = new Set<string>()
@@ -150,7 +159,8 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       await reloading
       const closed = new Promise((resolve) => server.close(resolve))
       server.closeIdleConnections()
-      await retireWorker(await current)
+      const last = await current.catch(() => undefined)
+      if (last !== undefined) await retireWorker(last)
       server.closeAllConnections()
       await closed
     },

@@ -3,6 +3,7 @@
 // error page for every request instead, until the next change replaces it.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { isDispatcher } from '../core/leaf.ts'
 import { toNodeListener } from '../entry/node.ts'
 import { toUpgradeListener } from '../entry/upgrade.ts'
@@ -21,6 +22,10 @@ export type SupervisorMessage = { type: 'shutdown' }
 
 const send = (message: WorkerMessage) => process.send?.(message)
 
+// Upgraded (WebSocket) sockets are no longer the HTTP server's: closing it would wait for
+// them, and a retired worker must not linger until it is killed.
+const upgraded = new Set<Duplex>()
+
 async function start(): Promise<void> {
   const spec = process.env.SWITCHYARD_ENTRY
   const trustProxy = process.env.SWITCHYARD_TRUST_PROXY === '1'
@@ -37,7 +42,12 @@ async function start(): Promise<void> {
       logRequest(req, res)
       listener(req, res)
     })
-    server.on('upgrade', toUpgradeListener(app as never, { trustProxy }))
+    const upgrade = toUpgradeListener(app as never, { trustProxy })
+    server.on('upgrade', (req, socket, head) => {
+      upgraded.add(socket)
+      socket.once('close', () => upgraded.delete(socket))
+      upgrade(req, socket, head)
+    })
   } catch (error) {
     console.error(red(`✖ ${spec ?? 'the entry'} failed to load:`), error)
     server = createServer((req, res) => {
@@ -73,7 +83,11 @@ async function start(): Promise<void> {
 async function shutdown(server: Server, app: unknown): Promise<void> {
   const closed = new Promise((resolve) => server.close(resolve))
   server.closeIdleConnections()
-  const bound = setTimeout(() => server.closeAllConnections(), 5000)
+  for (const socket of upgraded) socket.end()
+  const bound = setTimeout(() => {
+    server.closeAllConnections()
+    for (const socket of upgraded) socket.destroy()
+  }, 5000)
   await closed
   clearTimeout(bound)
   if (isDispatcher(app)) await app.close()
