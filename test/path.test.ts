@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import {
   BadPath,
   canonicalPrefix,
+  decodedPath,
   normalizePath,
   normalQueryStart,
   parseTarget,
@@ -104,11 +105,50 @@ describe('restUnder', () => {
   })
 })
 
+describe('decodedPath (the path as an app that decodes it reads it)', () => {
+  const cases: Array<[string, string]> = [
+    ['/a/b', '/a/b'],
+    ['/private%2Fsecret.txt', '/private/secret.txt'],
+    ['/pub/..%2Fprivate/x', '/private/x'],
+    ['/%40admin/x', '/@admin/x'],
+    ['/a%5Cb', '/a/b'],
+    ['/a%2F%2Fb', '/a/b'],
+    ['/a/x%2F..%2F..%2F..%2Fb', '/b'],
+    ['/a%2F..', '/'],
+    ['/%C3%A9', '/\u00c3\u00a9'],
+    ['/%C0%AFx', '/\u00c0\u00afx'],
+    ['/100%25', '/100%'],
+    ['/%252F', '/%2F'],
+  ]
+  for (const [input, expected] of cases) {
+    it(`${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () => {
+      assert.equal(decodedPath(input), expected)
+    })
+  }
+  it('returns the very same string without an escape', () => {
+    const path = '/backend/static/app.js'
+    assert.equal(decodedPath(path), path)
+  })
+  it('reads a canonical prefix as its segments decoded', () => {
+    assert.equal(decodedPath(canonicalPrefix('/a%2Fb', 'mount()')), '/a/b')
+    assert.equal(decodedPath(canonicalPrefix('/api/é', 'mount()')), '/api/\u00c3\u00a9')
+  })
+})
+
 describe('canonicalPrefix', () => {
   it('accepts and canonicalizes', () => {
     assert.equal(canonicalPrefix('/backend', 'mount()'), '/backend')
     assert.equal(canonicalPrefix('/backend/', 'mount()'), '/backend')
     assert.equal(canonicalPrefix('/api/v2', 'mount()'), '/api/v2')
+  })
+  it('percent-encodes non-ASCII characters as UTF-8 with upper-case hex', () => {
+    assert.equal(canonicalPrefix('/api/é', 'mount()'), '/api/%C3%A9')
+    assert.equal(canonicalPrefix('/api/é/', 'mount()'), '/api/%C3%A9')
+    assert.equal(canonicalPrefix('/日本/x', 'mount()'), '/%E6%97%A5%E6%9C%AC/x')
+    assert.equal(canonicalPrefix('/a😀', 'mount()'), '/a%F0%9F%98%80')
+    assert.equal(canonicalPrefix('/api/%C3%A9', 'mount()'), '/api/%C3%A9')
+    assert.equal(canonicalPrefix('/@admin', 'mount()'), '/@admin')
+    assert.equal(canonicalPrefix('/a%2Fb', 'mount()'), '/a%2Fb')
   })
   const bad: Array<[unknown, RegExp]> = [
     ['backend', /must be a string starting with "\/"/],
@@ -121,6 +161,12 @@ describe('canonicalPrefix', () => {
     ['/a//b', /not a normalized path/],
     ['/back%65nd', /not a normalized path/],
     ['/a\\b', /Backslash/],
+    ['/\uD800', /lone surrogate \(U\+D800 at index 1\)/],
+    ['/a\uDC00', /lone surrogate \(U\+DC00/],
+    ['/api/%c3%a9', /write it as "\/api\/%C3%A9"/],
+    ['/a/%2F', /empty or dot segment once decoded/],
+    ['/x%2F..', /empty or dot segment once decoded/],
+    ['/%5C', /empty or dot segment once decoded/],
   ]
   for (const [prefix, message] of bad) {
     it(`refuses ${JSON.stringify(prefix)} with a TypeError`, () => {

@@ -1,6 +1,7 @@
 // mount(): werkzeug's DispatcherMiddleware. Longest prefix wins, at segment boundaries.
 
 import type { DispatchContext } from '../core/context.ts'
+import { HttpError } from '../core/errors.ts'
 import {
   describeTarget,
   type Leaf,
@@ -10,22 +11,42 @@ import {
   toTarget,
 } from '../core/leaf.ts'
 import type { App, Dispatcher, RouteNode } from '../core/types.ts'
-import { canonicalPrefix, restUnder } from '../parse/path.ts'
+import { canonicalPrefix, decodedPath, restUnder } from '../parse/path.ts'
 import { BaseDispatcher } from './dispatcher.ts'
 
 export type Mounts = Record<string, App> | Iterable<readonly [string, App]>
 
+// No escape reopens a decision. An app that percent-decodes its path (a static folder, a
+// router that decodes before matching) reads `/private%2Fsecret.txt` as
+// `/private/secret.txt`, so a request whose decoded path (see decodedPath) would be
+// dispatched elsewhere than the path as sent is a 400: when the longest prefix matching the
+// decoded path among the decoded prefixes is not the one the path matched (or one matches
+// there and none here, or the reverse), or when the decoded rest is not the decoded path
+// past that prefix (`/a/x%2F..%2F..%2Fa/y` re-enters `/a` from outside it). Otherwise the
+// app gets the rest with its escapes as sent (`/api/a%2Fb` gives `/a%2Fb`). Only paths with
+// a `%` are checked, unless a prefix has one: then `/a/b` is checked against `/a%2Fb`.
 class MountDispatcher extends BaseDispatcher {
   readonly #fallback: Target
   // Longest first, so the first match is the longest prefix.
   readonly #prefixes: string[]
   readonly #targets: Target[]
+  // The indices into #prefixes, longest decoded prefix first, and the decoded prefixes.
+  readonly #decodedOrder: number[]
+  readonly #decoded: string[]
+  /** Some prefix has an escape: every path is checked, not only those with `%`. */
+  readonly #escaped: boolean
 
   constructor(fallback: Target, mounts: Map<string, Target>) {
     super()
     this.#fallback = fallback
     this.#prefixes = [...mounts.keys()].sort((a, b) => b.length - a.length)
     this.#targets = this.#prefixes.map((prefix) => mounts.get(prefix) as Target)
+    this.#decoded = this.#prefixes.map(decodedPath)
+    const decoded = this.#decoded
+    this.#decodedOrder = decoded
+      .map((_, i) => i)
+      .sort((a, b) => (decoded[b] as string).length - (decoded[a] as string).length)
+    this.#escaped = this.#prefixes.some((prefix) => prefix.includes('%'))
   }
 
   _resolve(ctx: DispatchContext): Leaf | Promise<Leaf> {
@@ -35,12 +56,28 @@ class MountDispatcher extends BaseDispatcher {
       const prefix = prefixes[i] as string
       const rest = restUnder(path, prefix)
       if (rest !== undefined) {
+        if (this.#escaped || path.includes('%')) this.#check(path, i, rest)
         ctx.basePath += prefix
         ctx.path = rest
         return resolve(this.#targets[i] as Target, ctx)
       }
     }
+    if (this.#escaped || path.includes('%')) this.#check(path, -1, path)
     return resolve(this.#fallback, ctx)
+  }
+
+  /** Throws the 400 when the decoded path would go elsewhere (see above the class). */
+  #check(path: string, index: number, rest: string): void {
+    const decoded = decodedPath(path)
+    const order = this.#decodedOrder
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k] as number
+      const decodedRest = restUnder(decoded, this.#decoded[i] as string)
+      if (decodedRest === undefined) continue
+      if (i === index && decodedRest === decodedPath(rest)) return
+      throw ambiguous()
+    }
+    if (index >= 0) throw ambiguous()
   }
 
   _children(): Iterable<Target> {
@@ -73,5 +110,24 @@ export function mount(defaultApp: App | null, mounts: Mounts = {}): Dispatcher {
     }
     table.set(canonical, toTarget(app, `mount() app at "${prefix}"`))
   }
+  // `/a%2Fb` and `/a/b` (or `/%40x` and `/@x`) are one prefix to an app that decodes.
+  const byDecoded = new Map<string, string>()
+  for (const canonical of table.keys()) {
+    const decoded = decodedPath(canonical)
+    const other = byDecoded.get(decoded)
+    if (other !== undefined) {
+      throw new TypeError(
+        `mount(): prefixes "${other}" and "${canonical}" are the same path once decoded; keep one`,
+      )
+    }
+    byDecoded.set(decoded, canonical)
+  }
   return new MountDispatcher(fallback, table)
+}
+
+function ambiguous(): HttpError {
+  return new HttpError(
+    400,
+    'Ambiguous request path: decoding its percent-escapes would route it to another app',
+  )
 }

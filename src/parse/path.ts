@@ -136,6 +136,36 @@ function decodeUnreserved(path: string): string | BadPath {
   return out + path.slice(from)
 }
 
+/**
+ * The path as an app that percent-decodes it before use reads it: every escape decoded,
+ * one character per byte (so UTF-8 sequences compare as their bytes and an overlong
+ * `%C0%AF` is no slash), `%5C` read as `/` (Windows file servers split on a backslash), then
+ * dot-segments removed and slashes merged again: `..%2F` is `../` once decoded. Takes a
+ * normalized path (every `%` starts an escape); without `%` that is the path itself.
+ */
+export function decodedPath(path: string): string {
+  return path.includes('%') ? removeDotSegments(decodeAll(path)) : path
+}
+
+// Every escape decoded, one character per byte, `%5C` as `/`; a broken escape stays as is.
+function decodeAll(path: string): string {
+  let out = ''
+  let from = 0
+  for (let i = path.indexOf('%'); i >= 0; i = path.indexOf('%', from)) {
+    const hi = hexValue(path.charCodeAt(i + 1))
+    const lo = hexValue(path.charCodeAt(i + 2))
+    if (hi < 0 || lo < 0) {
+      out += path.slice(from, i + 1)
+      from = i + 1
+      continue
+    }
+    const code = hi * 16 + lo
+    out += path.slice(from, i) + (code === 0x5c ? '/' : String.fromCharCode(code))
+    from = i + 3
+  }
+  return out + path.slice(from)
+}
+
 function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48
   if (c >= 65 && c <= 70) return c - 55
@@ -168,7 +198,8 @@ export function restUnder(path: string, prefix: string): string | undefined {
 
 /**
  * Validates a mount prefix given in configuration and returns its canonical form
- * (normalized, no trailing slash). Throws a TypeError naming the problem.
+ * (normalized, no trailing slash, non-ASCII characters percent-encoded as UTF-8 with
+ * upper-case hex, as browsers send them). Throws a TypeError naming the problem.
  */
 export function canonicalPrefix(prefix: unknown, context: string): string {
   if (typeof prefix !== 'string' || prefix.charCodeAt(0) !== 47) {
@@ -179,7 +210,8 @@ export function canonicalPrefix(prefix: unknown, context: string): string {
   if (/[?#\s]/.test(prefix)) {
     throw new TypeError(`${context}: mount prefix "${prefix}" must not contain "?", "#" or spaces`)
   }
-  const trimmed = prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix
+  const encoded = encodeNonAscii(prefix, context)
+  const trimmed = encoded.length > 1 && encoded.endsWith('/') ? encoded.slice(0, -1) : encoded
   const normal = normalizePath(trimmed)
   if (normal instanceof BadPath || normal !== trimmed) {
     const why = normal instanceof BadPath ? normal.message : `write it as "${normal}"`
@@ -190,7 +222,26 @@ export function canonicalPrefix(prefix: unknown, context: string): string {
       `${context}: "/" cannot be a mount prefix; pass that app as the default app`,
     )
   }
+  // An app that decodes the path must read the prefix as the same segments: `/a%2Fb` is
+  // `/a/b` to it, but `/a/%2F` (`/a//`) or `/x%2F..` (`/x/..`) are no prefix at all. So
+  // decodedPath() of a prefix this returns is it decoded, with nothing removed or merged.
+  const decoded = decodeAll(trimmed)
+  if (decoded.endsWith('/') || removeDotSegments(decoded) !== decoded) {
+    throw new TypeError(
+      `${context}: mount prefix "${prefix}" has an escaped "/" or "\\" that makes an empty or dot segment once decoded ("${decoded}")`,
+    )
+  }
   return trimmed
+}
+
+// Non-ASCII characters as UTF-8 escapes (`é` is `%C3%A9`); a lone surrogate has no UTF-8.
+function encodeNonAscii(prefix: string, context: string): string {
+  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(prefix)
+  if (lone === null) return prefix.replace(/[\u0080-\uffff]+/g, encodeURIComponent)
+  const code = lone[0].charCodeAt(0).toString(16).toUpperCase()
+  throw new TypeError(
+    `${context}: mount prefix ${JSON.stringify(prefix)} has a lone surrogate (U+${code} at index ${lone.index}), which no URL can carry; is the string cut in the middle of a character?`,
+  )
 }
 
 function clip(s: string): string {

@@ -2,8 +2,11 @@
 import fc from 'fast-check'
 
 // Already normalized segments (so they are valid prefixes), chosen to collide: `a` is a
-// string prefix of `ab` and `a.b`, `%2F` is an escaped separator, `...` is not a dot-segment.
-export const SEGMENTS = ['a', 'ab', 'a.b', 'b', 'A', 'v2', '~u', 'x-y', '%2F', '%20', '..a', '...']
+// string prefix of `ab` and `a.b`, `a%2Fb` holds an escaped separator (`a/b` once decoded),
+// `%40a` is `@a` decoded, `...` is not a dot-segment.
+export const SEGMENTS = [
+  ...['a', 'ab', 'a.b', 'b', 'A', 'v2', '~u', 'x-y', 'a%2Fb', '%20', '%40a', '..a', '...'],
+]
 
 // Raw material for paths: separators, dots, escapes valid and not, and the segments above.
 const TOKENS = [
@@ -39,7 +42,8 @@ function table(depth: number): fc.Arbitrary<MountModel> {
   const child = depth > 0 ? fc.option(table(depth - 1), { freq: 3 }) : fc.constant(null)
   return fc
     .uniqueArray(fc.tuple(prefix, child, fc.boolean()), {
-      selector: ([p]) => p,
+      // `/a%2Fb` and `/a/b` are one prefix once decoded: mount() refuses the pair.
+      selector: ([p]) => decodeAllRef(p),
       maxLength: 5,
     })
     .map((mounts) => ({ mounts }))
@@ -126,4 +130,64 @@ export function removeDotSegmentsRfc(input: string): string {
     }
   }
   return out
+}
+
+// ---- what an app that percent-decodes the path reads (no escape reopens a decision) ----
+
+/** Every escape decoded, one character per byte; `%5C` read as `/`. */
+export function decodeAllRef(path: string): string {
+  return path.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
+    const code = Number.parseInt(hex, 16)
+    return code === 0x5c ? '/' : String.fromCharCode(code)
+  })
+}
+
+/** A normalized path as a decoding app reads it: decoded, dot-segments removed, `//` merged. */
+export function decodedViewRef(path: string): string {
+  return removeDotSegmentsRfc(decodeAllRef(path)).replace(/\/{2,}/g, '/') || '/'
+}
+
+export interface Walk {
+  /** The choices made, one per level: a prefix's index or `*`; the same app iff equal. */
+  branch: string
+  /** The leaf's id as build() names it: the accumulated prefixes as written. */
+  id: string
+  rest: string
+}
+
+/**
+ * Dispatch by the model, on the path as sent (`decoded` false: expectedDispatch) or on its
+ * decoded view against the decoded prefixes (`decoded` true): where an app that decodes
+ * the path would place it.
+ */
+export function walk(model: MountModel, path: string, decoded: boolean): Walk {
+  let node: MountModel | null = model
+  let id = ''
+  let branch = ''
+  let rest = path
+  while (node !== null) {
+    let best: [number, string, MountModel | null] | undefined
+    node.mounts.forEach(([p, child], i) => {
+      const q = decoded ? decodeAllRef(p) : p
+      const under = rest === q || rest.startsWith(`${q}/`)
+      if (under && (best === undefined || q.length > best[1].length)) best = [i, q, child]
+    })
+    if (best === undefined) return { branch: `${branch}*`, id: `${id}*`, rest }
+    const [i, q, child] = best
+    branch += `${i}.`
+    id += (node.mounts[i] as MountModel['mounts'][0])[0]
+    rest = rest === q ? '/' : rest.slice(q.length)
+    node = child
+  }
+  return { branch, id, rest }
+}
+
+/**
+ * Whether the rule lets a normalized path through: its decoded view reaches the same app,
+ * and that app's rest decoded is what the decoded view leaves it.
+ */
+export function decodingAgrees(model: MountModel, normal: string): boolean {
+  const sent = walk(model, normal, false)
+  const decoded = walk(model, decodedViewRef(normal), true)
+  return sent.branch === decoded.branch && decodedViewRef(sent.rest) === decoded.rest
 }
