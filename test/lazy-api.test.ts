@@ -104,6 +104,30 @@ describe('lazy dispatcher API', () => {
     assert.deepEqual(disposed, ['k'])
   })
 
+  it('answers 503 with Retry-After when more creations are asked for than maxCreating', async () => {
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const app = lazy(
+      (r) => r.header('x-key') ?? null,
+      async (key) => {
+        await gate
+        return () => new Response(key)
+      },
+      { maxCreating: 1 },
+    )
+    const first = app.fetch(new Request('http://h/', { headers: { 'x-key': 'a' } }))
+    const busy = await app.fetch(new Request('http://h/', { headers: { 'x-key': 'b' } }))
+    assert.equal(busy.status, 503)
+    assert.equal(busy.headers.get('retry-after'), '1')
+    release()
+    assert.equal(await (await first).text(), 'a')
+    // The bound is on creations at once: once the first is made, the next key is created.
+    const later = await app.fetch(new Request('http://h/', { headers: { 'x-key': 'b' } }))
+    assert.equal(await later.text(), 'b')
+  })
+
   it('validates its arguments when built', () => {
     assert.throws(() => lazy('x' as never, () => null), /lazy\(\): key must be a function/)
     assert.throws(() => lazy(() => null, 'x' as never), /create must be a function/)

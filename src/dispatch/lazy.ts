@@ -3,6 +3,7 @@
 
 import {
   type InstanceCache as Cache,
+  CacheBusyError,
   type CacheOptions,
   InstanceCache,
   type InstanceInfo,
@@ -75,6 +76,8 @@ export class LazyDispatcher extends BaseDispatcher {
       },
       {
         max: options.max,
+        maxMisses: options.maxMisses,
+        maxCreating: options.maxCreating,
         idleTimeout: options.idleTimeout,
         negativeTtl: options.negativeTtl,
         createTimeout: options.createTimeout,
@@ -91,7 +94,18 @@ export class LazyDispatcher extends BaseDispatcher {
     const key = this.#rule.key(ctx)
     if (key === null || key === undefined) return resolve(this.#rule.fallback(ctx), ctx)
     if (typeof key !== 'string') throw new TypeError(`${this.#rule.kind}: the key must be a string`)
-    const acquired = this.#cache.acquire(key, ctx)
+    let acquired: ReturnType<Cache<Target, DispatchContext>['acquire']>
+    try {
+      acquired = this.#cache.acquire(key, ctx)
+    } catch (error) {
+      // Too many creations at once: the client may try again shortly.
+      if (!(error instanceof CacheBusyError)) throw error
+      throw new HttpError(503, 'Service Unavailable', {
+        cause: error,
+        logged: true,
+        headers: { 'retry-after': String(error.retryAfter) },
+      })
+    }
     if (acquired instanceof Promise) {
       return acquired.then(
         (lease) => this.#enter(lease, key, ctx),
