@@ -338,12 +338,15 @@ function contract(entryName: string, start: Entry): void {
         assert.equal(body.info?.originalUrl, '/expr%65ss/info')
       })
 
-      it('%2F is not a separator: /express%2Finfo goes to the default app', async () => {
-        const body = await getInfo(base(), '/express%2Finfo')
-        assert.equal(body.app, 'hono')
-        assert.equal(body.info?.basePath, '')
-        assert.equal(body.info?.path, '/express%2Finfo')
-        assert.equal(body.xfp, null)
+      it('an escape that would route elsewhere once decoded is a 400: /express%2Finfo', async () => {
+        const reply = await send(base(), '/express%2Finfo')
+        assert.equal(reply.status, 400)
+        assert.match(reply.body.toString(), /Ambiguous request path/)
+      })
+
+      it('%2F is kept as sent where it does not change the app: /express/a%2Finfo', async () => {
+        const body = await getInfo(base(), '/express/a%2Finfo')
+        assertSaw(body, { app: 'express', base: '/express', rest: '/a%2Finfo' })
       })
 
       it('the rest never starts with "//" (/<prefix>//evil.com)', async () => {

@@ -98,6 +98,9 @@ const groups: Array<[Case['by'], number | null, Row[], todo?: string]> = [
     ['15 KB of bad escapes', www(`/${'%zz'.repeat(5000)}`)],
     ['bad escape before the tenant factory', get('/%zz', K)],
     ['PROPFIND with a bad escape', head('PROPFIND /%zz HTTP/1.1', K)],
+    // Decoded, these reach another app than as sent (the escape rule).
+    ['an escaped separator that reaches /api once decoded', www('/api%2Fx')],
+    ['an escaped dot-segment that climbs into /api once decoded', www('/x/..%2Fapi/y')],
   ]],
   // Node's parser: control bytes, NUL, CR, non-ASCII, bad framing, methods and versions
   ['node', 400, [
@@ -160,7 +163,7 @@ export const CONTROLS: ReadonlyArray<[string, string, string]> = [
   ['upper case, a port and a trailing dot', host('GOOD.Example.COM.:8080'), 'tenant good'],
   ['an escaped CRLF stays escaped', www('/api/%0D%0ASet-Cookie:%20x=1'), 'api /%0D%0ASet-Cookie:%20x=1'],
   ['an overlong UTF-8 slash is not a slash', www('/api%C0%AFx'), 'www'],
-  ['%2F is not a separator', www('/api%2Fx'), 'www'],
+  ['%2F is kept as sent under the app it names', www('/api/a%2Fx'), 'api /a%2Fx'],
   ['dot-segments cannot climb out of a mount', www('/api/../../../api/z'), 'api /z'],
   ['encoded dot-segments are dot-segments', www('/x/%2e%2E/api/w'), 'api /w'],
   ['no protocol-relative rest', www('/api//evil.test'), 'api /evil.test'],
