@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import type { Duplex } from 'node:stream'
+import { listen } from '../server/listen.ts'
 import { parseEntry } from '../server/load-app.ts'
 import {
   type AllowedHosts,
@@ -128,10 +129,14 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     if (answer === undefined) void relayUpgrade(req, socket, head)
     else refuseUpgrade(socket, answer)
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, resolve)
-  })
+  try {
+    await listen(server, options.port, options.host)
+  } catch (error) {
+    // Nothing will ever reach the worker: let it go, so the command can exit.
+    closing = true
+    await retireWorker(first)
+    throw error
+  }
   const watcher = watchTree(dirname(entryFile), onChange)
   const { port, address } = server.address() as AddressInfo
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`

@@ -11,6 +11,7 @@ import { type NodeListenerOptions, toNodeListener } from '../entry/node.ts'
 import { toUpgradeListener } from '../entry/upgrade.ts'
 import { describe, parseDuration } from '../parse/duration.ts'
 import { ResponseDeadline } from './deadline.ts'
+import { listen } from './listen.ts'
 import { Drain, onShutdownSignals } from './shutdown.ts'
 
 /** Durations are milliseconds or strings such as '5s' or '2m'. */
@@ -137,13 +138,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
   server.on('upgrade', toUpgradeListener(app, listenerOptions))
   const drain = new Drain(server)
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ port, host }, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  await listen(server, port, host)
 
   let closing: Promise<void> | undefined
   let markClosed: () => void = () => {}
