@@ -17,7 +17,7 @@ function sources(dir: string): string[] {
 describe('src/ layout', () => {
   it(`keeps every file under ${MAX_LINES} lines`, () => {
     const long = sources(SRC)
-      .map((file) => ({ file, lines: readFileSync(file, 'utf8').split('\n').length }))
+      .map((file) => ({ file, lines: readFileSync(file, 'utf8').trimEnd().split('\n').length }))
       .filter(({ lines }) => lines > MAX_LINES)
     assert.deepEqual(long, [])
   })

@@ -1,0 +1,61 @@
+// Idle expiry: walks from the least recently acquired record and evicts the idle ones. An
+// acquire calls it with a small budget (timers may not fire between requests, as on
+// workerd); where timers fire, one timer also sweeps, due when the oldest record turns idle.
+import { now } from './clock.ts'
+import type { Entry, Lru } from './entry.ts'
+
+export class IdleExpiry<T> {
+  readonly #idle: number
+  readonly #lru: Lru<T>
+  readonly #evict: (entry: Entry<T>) => void
+  #timer: ReturnType<typeof setTimeout> | undefined = undefined
+
+  constructor(idle: number, lru: Lru<T>, evict: (entry: Entry<T>) => void) {
+    this.#idle = idle
+    this.#lru = lru
+    this.#evict = evict
+  }
+
+  /**
+   * Evicts idle records from the least recently acquired one, stopping at the first fresh
+   * one or after `budget` records. Records in flight, or released recently (release does
+   * not reorder), are in use: moved to the front, each is visited at most once per walk,
+   * so a walk costs what it evicts.
+   */
+  reap(t: number, budget: number): void {
+    const idle = this.#idle
+    let oldest = this.#lru.tail
+    while (oldest !== undefined && budget-- > 0 && t - oldest.acquired >= idle) {
+      if (oldest.inFlight > 0 || t - oldest.lastUse < idle) {
+        oldest.acquired = t
+        this.#lru.toFront(oldest)
+      } else this.#evict(oldest)
+      oldest = this.#lru.tail
+    }
+  }
+
+  /** Starts the sweep timer unless it runs. */
+  arm(): void {
+    if (this.#timer === undefined) this.#schedule(this.#idle)
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  // Due when the oldest record turns idle, plus slack to batch neighbours.
+  #schedule(delay: number): void {
+    const timer = setTimeout(this.#sweep, delay + Math.min(this.#idle / 8, 1000))
+    ;(timer as { unref?: () => void }).unref?.()
+    this.#timer = timer
+  }
+
+  readonly #sweep = (): void => {
+    this.#timer = undefined
+    const t = now()
+    this.reap(t, Number.POSITIVE_INFINITY)
+    const oldest = this.#lru.tail
+    if (oldest !== undefined) this.#schedule(oldest.acquired + this.#idle - t)
+  }
+}
