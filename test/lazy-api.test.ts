@@ -128,6 +128,36 @@ describe('lazy dispatcher API', () => {
     assert.equal(await later.text(), 'b')
   })
 
+  it('releases every lease when resolving fails below a lazy instance (no inFlight stuck)', async () => {
+    const { createServer, request } = await import('node:http')
+    const { toNodeListener } = await import('../src/node.ts')
+    // The outer paths() leases its instance; the inner key function then throws.
+    const app = paths(null, () =>
+      lazy(
+        () => {
+          throw new Error('key function failed')
+        },
+        () => null,
+      ),
+    )
+    const response = await app.fetch(new Request('http://h/alice/x'))
+    assert.equal(response.status, 500)
+    assert.equal(app.instances()[0]?.inFlight, 0, 'through fetch()')
+    const server = createServer(toNodeListener(app, { onError: () => {} }))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as import('node:net').AddressInfo).port
+    const status = await new Promise<number>((resolve) =>
+      request({ port, host: '127.0.0.1', path: '/alice/y' }, (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      }).end(),
+    )
+    server.close()
+    assert.equal(status, 500)
+    assert.equal(app.instances()[0]?.inFlight, 0, 'through the Node listener')
+    assert.equal(app.instances()[0]?.requests, 2)
+  })
+
   it('validates its arguments when built', () => {
     assert.throws(() => lazy('x' as never, () => null), /lazy\(\): key must be a function/)
     assert.throws(() => lazy(() => null, 'x' as never), /create must be a function/)
