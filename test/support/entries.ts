@@ -18,9 +18,19 @@ export interface EntryOptions {
 
 export type Entry = (app: Dispatcher, options?: EntryOptions) => Promise<Running>
 
+/**
+ * @hono/node-server's global Request/Response override, on by default as in switchyard;
+ * `SWITCHYARD_OVERRIDE_GLOBALS=0` runs a suite with it off (test/override-off.test.ts).
+ */
+export const OVERRIDE_GLOBALS = process.env.SWITCHYARD_OVERRIDE_GLOBALS !== '0'
+
 /** `http.createServer(toNodeListener(app))`. */
 export const nodeListenerEntry: Entry = (app, options = {}) =>
-  listen(createServer(toNodeListener(app, { onError: options.onError })))
+  listen(
+    createServer(
+      toNodeListener(app, { onError: options.onError, overrideGlobalObjects: OVERRIDE_GLOBALS }),
+    ),
+  )
 
 /**
  * The Fetch entry under @hono/node-server: every request goes through `app.fetch(Request)`
@@ -30,7 +40,7 @@ export const nodeListenerEntry: Entry = (app, options = {}) =>
 export const fetchEntry: Entry = (app, options = {}) => {
   const fetch =
     options.onError === undefined ? app.fetch : toFetchHandler(app, { onError: options.onError })
-  return listen(createAdaptorServer({ fetch, overrideGlobalObjects: false }) as Server)
+  return listen(createAdaptorServer({ fetch, overrideGlobalObjects: OVERRIDE_GLOBALS }) as Server)
 }
 
 export const entries: ReadonlyArray<{ name: string; start: Entry }> = [
