@@ -30,6 +30,24 @@ const list: Config[] = [
     request: at('/backend/x'),
   },
   {
+    name: 'node-http-aa',
+    label: 'bare node:http, again (A/A)',
+    group: 'baseline',
+    vs: ['node-http'],
+    keys: 1,
+    request: at('/backend/x'),
+    note: 'the same server as bare node:http: its ratio is the noise of this run',
+  },
+  {
+    name: 'map-10k',
+    label: 'hand-written Map from Host to handler, 10,000 hosts',
+    group: 'baseline',
+    vs: [],
+    keys: 10_000,
+    request: tenant,
+    note: 'the hand-written limit for tenant lookup: one Map.get on the Host header',
+  },
+  {
     name: 'node-http-spread',
     label: 'bare node:http, requests over 100,000 hosts',
     group: 'baseline',
@@ -68,7 +86,23 @@ const list: Config[] = [
     name: 'mount-fetch',
     label: 'mount → Fetch leaf',
     group: 'switchyard',
-    vs: ['hono-server-plain', 'hono-server'],
+    vs: ['hono-server', 'hono-server-plain'],
+    keys: 1,
+    request: at('/backend/x'),
+  },
+  {
+    name: 'mount-fetch-plain',
+    label: 'mount → Fetch leaf, overrideGlobalObjects: false',
+    group: 'switchyard',
+    vs: ['hono-server-plain'],
+    keys: 1,
+    request: at('/backend/x'),
+  },
+  {
+    name: 'mount-1k',
+    label: 'mount with 1,000 prefixes → Node leaf',
+    group: 'switchyard',
+    vs: ['mount-node', 'node-http'],
     keys: 1,
     request: at('/backend/x'),
   },
@@ -84,11 +118,11 @@ const list: Config[] = [
     name: 'hosts-10k',
     label: 'hosts, 10,000 exact hosts',
     group: 'switchyard',
-    vs: ['node-http-spread', 'node-http', 'express-vhost-1k'],
+    vs: ['map-10k', 'node-http-spread', 'node-http', 'express-vhost-1k'],
     keys: 10_000,
     request: tenant,
   },
-  ...[1, 1_000, 100_000].map(
+  ...[1, 1_000, 10_000, 100_000].map(
     (n): Config => ({
       name: `subdomains-${short(n)}`,
       label: `subdomains, ${n.toLocaleString('en-US')} live tenant${n === 1 ? '' : 's'}`,
@@ -98,7 +132,9 @@ const list: Config[] = [
           ? ['subdomains-1', 'node-http-spread', 'node-http', 'express-vhost-1k']
           : n === 1
             ? ['node-http', 'express-vhost-1k']
-            : ['node-http-spread', 'node-http', 'express-vhost-1k'],
+            : n === 10_000
+              ? ['map-10k', 'subdomains-1', 'node-http']
+              : ['node-http-spread', 'node-http', 'express-vhost-1k'],
       keys: n,
       request: tenant,
     }),
@@ -168,8 +204,11 @@ export const targets: Array<{ name: string; baseline: string; factor: number }> 
       factor: 0.95,
     }),
   ),
-  { name: 'mount-fetch', baseline: 'hono-server-plain', factor: 0.95 },
   { name: 'mount-fetch', baseline: 'hono-server', factor: 0.95 },
+  { name: 'mount-fetch-plain', baseline: 'hono-server-plain', factor: 0.95 },
+  { name: 'hosts-10k', baseline: 'map-10k', factor: 0.95 },
+  { name: 'subdomains-10k', baseline: 'map-10k', factor: 0.95 },
+  { name: 'mount-1k', baseline: 'mount-node', factor: 0.95 },
   { name: 'subdomains-100k', baseline: 'subdomains-1', factor: 0.9 },
   ...['hosts-10k', 'subdomains-1k', 'subdomains-100k'].map((name) => ({
     name,

@@ -32,9 +32,10 @@ const hono = (fetch: (request: Request) => Response | Promise<Response>, plain =
 
 /** Creates `n` instances through the dispatcher's public Fetch entry. */
 async function warm(app: Dispatcher, n: number, url: (i: number) => string): Promise<Dispatcher> {
-  for (let i = 0; i < n; i += 500) {
+  // Batches within maxCreating (100), so the warm-up is never refused.
+  for (let i = 0; i < n; i += 100) {
     const batch = []
-    for (let j = i; j < Math.min(n, i + 500); j++) {
+    for (let j = i; j < Math.min(n, i + 100); j++) {
       batch.push(app.fetch(new Request(url(j))).then((r) => r.text()))
     }
     for (const body of await Promise.all(batch)) {
@@ -58,10 +59,32 @@ function expressVhost(n: number): Server {
 const builders: Record<string, () => Server | Promise<Server>> = {
   'node-http': () => createServer(hello),
   'node-http-spread': () => createServer(hello),
+  'node-http-aa': () => createServer(hello),
+  'map-10k': () => {
+    const byHost = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>()
+    for (let i = 0; i < 10_000; i++) byHost.set(`t${i}.example.com`, freshHello())
+    return createServer((req, res) => {
+      const app = byHost.get(req.headers.host ?? '')
+      if (app === undefined) {
+        res.writeHead(404)
+        res.end()
+      } else app(req, res)
+    })
+  },
   'hono-server': () => hono(helloFetch),
   'hono-server-plain': () => hono(helloFetch, true),
   'mount-node': () => node(mount(null, { ...siblings, '/backend': hello })),
   'mount-fetch': () => node(mount(null, { ...siblings, '/backend': helloFetch })),
+  'mount-fetch-plain': () =>
+    createServer(
+      toNodeListener(mount(null, { ...siblings, '/backend': helloFetch }), {
+        overrideGlobalObjects: false,
+      }),
+    ),
+  'mount-1k': () => {
+    const table = Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`/p${i}`, hello]))
+    return node(mount(null, { ...table, '/backend': hello }))
+  },
   'mount-nested': () =>
     node(mount(null, { ...siblings, '/a': mount(null, { '/b': mount(null, { '/c': hello }) }) })),
   'hosts-10k': () => {
@@ -73,6 +96,7 @@ const builders: Record<string, () => Server | Promise<Server>> = {
   },
   'subdomains-1': () => tenants(1),
   'subdomains-1k': () => tenants(1_000),
+  'subdomains-10k': () => tenants(10_000),
   'subdomains-100k': () => tenants(100_000),
   'paths-1k': async () => {
     const app = paths(null, freshHello, { max: 1_000 })

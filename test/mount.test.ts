@@ -221,3 +221,43 @@ describe('app detection', () => {
     assert.throws(() => fetchApp({} as never), TypeError)
   })
 })
+
+describe('mount() with many prefixes', () => {
+  // Past a handful of prefixes, mount looks prefixes up by segment; it must agree with the
+  // longest-prefix rule on every path.
+  const prefixes = ['/a', '/a/b', '/a/b/c', '/ab', '/x/y/z', '/x', '/deep/1/2/3/4/5']
+  for (let i = 0; i < 40; i++) prefixes.push(`/p${i}`, `/p${i}/q`)
+  const app = mount(
+    (request: Request) => new Response(`default ${new URL(request.url).pathname}`),
+    prefixes.map((prefix) => [
+      prefix,
+      (request: Request) => new Response(`${prefix} ${new URL(request.url).pathname}`),
+    ]),
+  )
+  const longest = (path: string) =>
+    prefixes
+      .filter((p) => path === p || path.startsWith(`${p}/`))
+      .sort((a, b) => b.length - a.length)[0]
+
+  it('picks the longest prefix at segment boundaries, like the scan', async () => {
+    const paths = [
+      '/',
+      '/a',
+      '/a/',
+      '/a/b',
+      '/a/bc',
+      '/a/b/c/d',
+      '/ab/c',
+      '/abc',
+      '/x/y',
+      '/x/y/z/w',
+    ]
+    paths.push('/deep/1/2/3/4/5/6', '/deep/1/2', '/p7', '/p7/q', '/p7/qr', '/p39/q/r', '/p40')
+    for (const path of paths) {
+      const prefix = longest(path)
+      const rest = prefix === undefined ? path : path.slice(prefix.length) || '/'
+      const body = await (await app.fetch(new Request(`http://localhost${path}`))).text()
+      assert.equal(body, `${prefix ?? 'default'} ${rest}`, path)
+    }
+  })
+})

@@ -16,6 +16,11 @@ import { BaseDispatcher } from './dispatcher.ts'
 
 export type Mounts = Record<string, App> | Iterable<readonly [string, App]>
 
+/** Up to this many prefixes, a scan beats slicing the path for Map probes. */
+const SCAN = 8
+/** Where the path's first segments end, filled per lookup (resolving is synchronous). */
+const ENDS = new Int32Array(64)
+
 // No escape reopens a decision. An app that percent-decodes its path (a static folder, a
 // router that decodes before matching) reads `/private%2Fsecret.txt` as
 // `/private/secret.txt`, so a request whose decoded path (see decodedPath) would be
@@ -35,6 +40,10 @@ class MountDispatcher extends BaseDispatcher {
   readonly #decoded: string[]
   /** Some prefix has an escape: every path is checked, not only those with `%`. */
   readonly #escaped: boolean
+  /** Many prefixes: looked up by segment (#byPrefix), so cost follows the path's depth. */
+  readonly #byPrefix: Map<string, number> | undefined
+  /** The most segments any prefix has. */
+  readonly #depth: number
 
   constructor(fallback: Target, mounts: Map<string, Target>) {
     super()
@@ -47,23 +56,51 @@ class MountDispatcher extends BaseDispatcher {
       .map((_, i) => i)
       .sort((a, b) => (decoded[b] as string).length - (decoded[a] as string).length)
     this.#escaped = this.#prefixes.some((prefix) => prefix.includes('%'))
+    this.#depth = Math.max(0, ...this.#prefixes.map((prefix) => prefix.split('/').length - 1))
+    this.#byPrefix =
+      this.#prefixes.length > SCAN
+        ? new Map(this.#prefixes.map((prefix, i) => [prefix, i]))
+        : undefined
   }
 
   _resolve(ctx: DispatchContext): Leaf | Promise<Leaf> {
     const path = ctx.path
+    const i = this.#byPrefix === undefined ? this.#scan(path) : this.#lookup(path, this.#byPrefix)
+    if (i < 0) {
+      if (this.#escaped || path.includes('%')) this.#check(path, -1, path)
+      return resolve(this.#fallback, ctx)
+    }
+    const prefix = this.#prefixes[i] as string
+    const rest = path.length === prefix.length ? '/' : path.slice(prefix.length)
+    if (this.#escaped || path.includes('%')) this.#check(path, i, rest)
+    ctx.basePath += prefix
+    ctx.path = rest
+    return resolve(this.#targets[i] as Target, ctx)
+  }
+
+  /** The longest prefix `path` lies under, by trying each (few prefixes); -1 if none. */
+  #scan(path: string): number {
     const prefixes = this.#prefixes
     for (let i = 0; i < prefixes.length; i++) {
-      const prefix = prefixes[i] as string
-      const rest = restUnder(path, prefix)
-      if (rest !== undefined) {
-        if (this.#escaped || path.includes('%')) this.#check(path, i, rest)
-        ctx.basePath += prefix
-        ctx.path = rest
-        return resolve(this.#targets[i] as Target, ctx)
-      }
+      if (restUnder(path, prefixes[i] as string) !== undefined) return i
     }
-    if (this.#escaped || path.includes('%')) this.#check(path, -1, path)
-    return resolve(this.#fallback, ctx)
+    return -1
+  }
+
+  /** The same by segment: one Map probe per segment boundary, deepest first. */
+  #lookup(path: string, byPrefix: Map<string, number>): number {
+    let found = 0
+    for (let at = 1; found < this.#depth; at++) {
+      const slash = path.indexOf('/', at)
+      ENDS[found++] = slash < 0 ? path.length : slash
+      if (slash < 0) break
+      at = slash
+    }
+    for (let k = found - 1; k >= 0; k--) {
+      const i = byPrefix.get(path.slice(0, ENDS[k]))
+      if (i !== undefined) return i
+    }
+    return -1
   }
 
   /** Throws the 400 when the decoded path would go elsewhere (see above the class). */
