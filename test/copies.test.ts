@@ -116,6 +116,16 @@ function buildTree(): Tree {
     '/fetch': fetchProbe,
     '/deeper': a.mount(null, { '/leaf': nodeProbe }),
     '/teams': teams,
+    // A's own status errors (400, 503) must keep their status through B's funnel.
+    '/users': a.paths(null, (key: string) => tenant(`user ${key}`)),
+    '/failing': a
+      .lazy(
+        () => 'k',
+        () => {
+          throw new Error('the tenant store is down')
+        },
+      )
+      .on('error', () => {}),
     // A leaf of copy B inside a dispatcher of copy A, inside a dispatcher of copy B.
     '/b-leaf': b.node((_req: IncomingMessage, res: ServerResponse) => {
       res.setHeader('content-type', 'text/plain; charset=utf-8')
@@ -298,6 +308,14 @@ for (const entry of ENTRIES) {
         infoA: info,
         infoB: info,
       })
+    })
+
+    it("A's status errors keep their status through B's funnel: 400 and 503, not 500", async () => {
+      const ambiguous = await get(running.url, '/outer/users/al%2Fice/x')
+      assert.equal(ambiguous.status, 400, ambiguous.body)
+      assert.match(ambiguous.body, /Ambiguous request path/)
+      const failing = await get(running.url, '/outer/failing/')
+      assert.equal(failing.status, 503, failing.body)
     })
 
     it('nesting inside A goes on accumulating the base path', async () => {

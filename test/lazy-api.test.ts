@@ -158,6 +158,59 @@ describe('lazy dispatcher API', () => {
     assert.equal(app.instances()[0]?.requests, 2)
   })
 
+  it('never disposes an instance while its app still works, after a timeout or a client gone', async () => {
+    const { createServer } = await import('node:http')
+    const { connect } = await import('node:net')
+    const { fetchApp, node, toFetchHandler } = await import('../src/index.ts')
+    const { toNodeListener } = await import('../src/node.ts')
+    const seen: string[] = []
+    const disposed = new Set<string>()
+    const work = async (key: string) => {
+      await sleep(150)
+      seen.push(`${key} resumes, disposed: ${disposed.has(key)}`)
+    }
+    const tenants = lazy(
+      (r) => r.header('x-key') ?? null,
+      (key) =>
+        key.startsWith('f')
+          ? fetchApp(async () => {
+              await work(key)
+              return new Response('done')
+            })
+          : node(async (_req: unknown, res: import('node:http').ServerResponse) => {
+              await work(key)
+              res.end('done')
+            }),
+      { max: 1, dispose: (_app, key) => void disposed.add(key) },
+    )
+    // The Fetch entry answers 504 at its timeout; the next key evicts the first.
+    const fetch = toFetchHandler(tenants, { timeout: 30, onError: () => {} })
+    for (const key of ['f1', 'f2']) {
+      const response = await fetch(new Request('http://h/', { headers: { 'x-key': key } }))
+      assert.equal(response.status, 504)
+    }
+    // The Node entry: the client of n1 leaves at once; n2 evicts n1.
+    const server = createServer(toNodeListener(tenants))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as import('node:net').AddressInfo).port
+    for (const key of ['n1', 'n2']) {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(`GET / HTTP/1.1\r\nHost: h\r\nX-Key: ${key}\r\n\r\n`),
+      )
+      await sleep(30)
+      socket.destroy()
+    }
+    await sleep(400)
+    server.close()
+    assert.deepEqual(seen.sort(), [
+      'f1 resumes, disposed: false',
+      'f2 resumes, disposed: false',
+      'n1 resumes, disposed: false',
+      'n2 resumes, disposed: false',
+    ])
+    assert.ok(disposed.has('f1') && disposed.has('n1'), 'disposed once their apps were done')
+  })
+
   it('validates its arguments when built', () => {
     assert.throws(() => lazy('x' as never, () => null), /lazy\(\): key must be a function/)
     assert.throws(() => lazy(() => null, 'x' as never), /create must be a function/)

@@ -84,7 +84,28 @@ export abstract class DispatchContext implements RequestView {
     return sent !== undefined && isSameOriginPath(sent) ? sent.replace(/\/+$/, '') + base : base
   }
 
+  #holds = 0
+  #releaseWhenFree = false
+
+  /**
+   * Keeps the leases while the app's own promise runs: a response can end (a client gone, a
+   * timeout answered) while the app still works in its instance, which must not be
+   * disposed under it. Every hold() is followed by one unhold().
+   */
+  hold(): void {
+    this.#holds++
+  }
+
+  unhold(): void {
+    if (--this.#holds === 0 && this.#releaseWhenFree) this.release()
+  }
+
+  /** Releases every lease once; while held, once the last hold ends. */
   release(): void {
+    if (this.#holds > 0) {
+      this.#releaseWhenFree = true
+      return
+    }
     const leases = this.leases
     if (leases === undefined) return
     this.leases = undefined

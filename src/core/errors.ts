@@ -12,8 +12,13 @@ export interface HttpErrorOptions {
   headers?: Record<string, string>
 }
 
+// Symbol.for: an HttpError thrown by a dispatcher of another installed copy of switchyard
+// (nested in this copy's tree) is recognised too, so its 400 or 503 is not taken for a 500.
+const HTTP_ERROR = Symbol.for('switchyard.httpError')
+
 /** An error that maps to an HTTP status; its message is safe to show the client. */
 export class HttpError extends Error {
+  readonly [HTTP_ERROR] = true
   readonly logged: boolean
   readonly headers: Record<string, string> | undefined
 
@@ -29,6 +34,11 @@ export class HttpError extends Error {
   }
 }
 
+/** An HttpError of this or another copy of switchyard. */
+export function isHttpError(error: unknown): error is HttpError {
+  return typeof error === 'object' && error !== null && HTTP_ERROR in error
+}
+
 export function logError(error: unknown, context: ErrorContext): void {
   console.error(`[switchyard] ${context.method} ${context.url} failed:`, error)
 }
@@ -41,7 +51,7 @@ export interface ErrorAnswer {
 
 /** The status and client-visible text for an error; details of 5xx stay in the log. */
 export function describeError(error: unknown): ErrorAnswer {
-  if (error instanceof HttpError) {
+  if (isHttpError(error)) {
     const text = error.status < 500 ? error.message : statusText(error.status)
     return { status: error.status, text, headers: error.headers }
   }
@@ -50,7 +60,7 @@ export function describeError(error: unknown): ErrorAnswer {
 
 /** Client errors are the client's business; anything else is reported. */
 export function isReportable(error: unknown): boolean {
-  if (!(error instanceof HttpError)) return true
+  if (!isHttpError(error)) return true
   return !error.logged && (error.status >= 500 || error.cause !== undefined)
 }
 
@@ -59,7 +69,7 @@ export function isReportable(error: unknown): boolean {
  * Express's final handler reads it), else 500. 4xx are the client's, so not reported.
  */
 export function fromNextError(error: unknown): unknown {
-  if (error instanceof HttpError || typeof error !== 'object' || error === null) return error
+  if (isHttpError(error) || typeof error !== 'object' || error === null) return error
   const { status, statusCode } = error as { status?: unknown; statusCode?: unknown }
   const code = typeof status === 'number' ? status : statusCode
   if (typeof code !== 'number' || !Number.isInteger(code) || code < 400 || code > 599) return error

@@ -10,6 +10,7 @@ import type { EntryConfig } from '../core/config.ts'
 import { attachContext, contextOf } from '../core/info.ts'
 import type { FetchLeaf } from '../core/leaf.ts'
 import { isResponse } from '../core/response.ts'
+import { isThenable } from '../core/thenable.ts'
 import { statusResponse } from './fetch-answer.ts'
 import { fail } from './funnel.ts'
 import { lightweightCache } from './lightweight.ts'
@@ -38,13 +39,19 @@ function createFetchBridge(config: EntryConfig): NodeListener {
     fail(error, contextOf(env.incoming), config, nodeAnswerer(env.incoming, env.outgoing))
     throw ANSWERED
   }
-  const sync = lightweightCache(config.overrideGlobalObjects)
+  // Probed once the listener exists: getRequestListener is what turns the override on.
+  let sync: (response: Response) => boolean = () => false
   const send = (response: unknown, env: NodeBindings): Response | Promise<never> => {
     if (!isResponse(response)) {
       return failed(new TypeError(`The app returned ${typeof response}, not a Response`), env)
     }
     if (sync(response) && !env.outgoing.destroyed) return response
-    const written = writeResponse(response, env.outgoing)
+    let written: void | Promise<void>
+    try {
+      written = writeResponse(response, env.outgoing)
+    } catch (error) {
+      return failed(error, env)
+    }
     if (written === undefined) throw ANSWERED
     return written.then(
       () => {
@@ -66,10 +73,19 @@ function createFetchBridge(config: EntryConfig): NodeListener {
       } catch (error) {
         return failed(error, env)
       }
-      if (result instanceof Promise) {
-        return result.then(
-          (response) => send(response, env),
-          (error) => failed(error, env),
+      if (isThenable(result)) {
+        // The instance stays leased until the app's promise settles, even if the client left.
+        const held = ctx.leases !== undefined
+        if (held) ctx.hold()
+        return Promise.resolve(result).then(
+          (response) => {
+            if (held) ctx.unhold()
+            return send(response, env)
+          },
+          (error) => {
+            if (held) ctx.unhold()
+            return failed(error, env)
+          },
         )
       }
       return send(result, env)
@@ -85,5 +101,6 @@ function createFetchBridge(config: EntryConfig): NodeListener {
       },
     },
   )
+  sync = lightweightCache(config.overrideGlobalObjects)
   return listener
 }

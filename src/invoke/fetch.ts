@@ -60,6 +60,12 @@ function invokeFetchLeaf(
   const rewritten = rewriteRequest(request, ctx)
   attachContext(rewritten, ctx)
   const result = leaf.handler(rewritten, ...rest)
+  // A timeout answers the client, but the instance stays leased until the app is done.
+  if (ctx.leases !== undefined && result instanceof Promise) {
+    ctx.hold()
+    const unhold = () => ctx.unhold()
+    result.then(unhold, unhold)
+  }
   const bounded = config.timeout > 0 ? withTimeout(result, config.timeout) : result
   return Promise.resolve(bounded).then(checkResponse)
 }

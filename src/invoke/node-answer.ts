@@ -2,7 +2,7 @@
 // dev server's renderer for 5xx), else the response is cut short, never corrupted.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EntryConfig } from '../core/config.ts'
-import { HttpError } from '../core/errors.ts'
+import { isHttpError } from '../core/errors.ts'
 import type { Answerer } from './funnel.ts'
 import { originalUrlOf } from './node-request.ts'
 
@@ -22,7 +22,7 @@ export function nodeAnswerer(req: IncomingMessage, res: ServerResponse): Answere
       if (render === undefined || status < 500) {
         return sendStatus(req, res, status, `${text}\n`, TEXT, headers)
       }
-      const cause = error instanceof HttpError && error.cause !== undefined ? error.cause : error
+      const cause = isHttpError(error) && error.cause !== undefined ? error.cause : error
       const shown = { method: req.method ?? 'GET', url: originalUrlOf(req), headers: req.headers }
       render(cause, shown, status).then(
         (html) => sendStatus(req, res, status, html, HTML, headers),

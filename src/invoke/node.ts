@@ -61,9 +61,18 @@ export function invokeNode(
     const result = invoke(leaf, ctx, req, res, config)
     if (isResponse(result)) misclassified(ctx, req, res, config)
     else if (isThenable(result)) {
+      // The instance stays leased until the app's promise settles, even if the client left.
+      const held = ctx.leases !== undefined
+      if (held) ctx.hold()
       result.then(
-        (value) => isResponse(value) && misclassified(ctx, req, res, config),
-        (error) => failNode(error, ctx, req, res, config),
+        (value) => {
+          if (held) ctx.unhold()
+          if (isResponse(value)) misclassified(ctx, req, res, config)
+        },
+        (error) => {
+          if (held) ctx.unhold()
+          failNode(error, ctx, req, res, config)
+        },
       )
     }
   } catch (error) {

@@ -15,7 +15,7 @@ import { HttpError } from '../core/errors.ts'
 import type { Leaf } from '../core/leaf.ts'
 import { urlPathStart } from '../parse/path.ts'
 import { type FetchInvoker, installNodeReplay } from './fetch.ts'
-import { invokeNode } from './node.ts'
+import { failNode, invokeNode } from './node.ts'
 import { PipeSocket } from './pipe-socket.ts'
 
 // RFC 9110 §7.6.1: connection-specific fields; content-length too, since the replay frames.
@@ -99,7 +99,11 @@ installNodeReplay(replayToNode)
 
 /** A server of one connection and one request: its listener holds the request's dispatch. */
 function replayServer(leaf: Leaf, ctx: DispatchContext, config: EntryConfig): Server {
-  const server = new Server((req, res) => invokeNode(leaf, ctx, req, res, config))
+  const server = new Server((req, res) => {
+    // Writing after end emits 'error' on res; on this server of ours nobody else listens.
+    res.on('error', (error) => failNode(error, ctx, req, res, config))
+    invokeNode(leaf, ctx, req, res, config)
+  })
   server.on('clientError', answerClientError)
   return server
 }

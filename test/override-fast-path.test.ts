@@ -1,0 +1,50 @@
+// With the override on (the default), the very first listener of a process lets
+// @hono/node-server write the small lightweight Responses it recognises itself: its own
+// writer names the headers `Content-Type` and `Content-Length`, switchyard's writer
+// `content-type` and `content-length`. A stream still goes through switchyard's writer.
+import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { Hono } from 'hono'
+import { mount } from '../src/index.ts'
+import { toNodeListener } from '../src/node.ts'
+
+function raw(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`),
+    )
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk) => (text += chunk))
+    socket.on('end', () => resolve(text))
+    socket.on('error', reject)
+  })
+}
+
+describe('the first listener of a process, override on', () => {
+  const hono = new Hono()
+    .get('/', (c) => c.text('ok'))
+    .get('/stream', () => new Response(new Blob(['a', 'b']).stream()))
+  const server = createServer(toNodeListener(mount(null, { '/h': hono })))
+  let port = 0
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    port = (server.address() as AddressInfo).port
+  })
+  after(() => server.close())
+
+  it("has a small text Response written by @hono/node-server's own fast path", async () => {
+    const text = await raw(port, '/h/')
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/)
+    assert.match(text, /\r\nContent-Type: text\/plain; charset=UTF-8\r\n/)
+    assert.match(text, /\r\n\r\nok$/)
+  })
+
+  it("has a streamed body written by switchyard's writer", async () => {
+    const text = await raw(port, '/h/stream')
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/)
+    assert.doesNotMatch(text, /\r\nContent-Type: /)
+  })
+})
