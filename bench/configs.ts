@@ -72,7 +72,7 @@ const list: Config[] = [
     vs: [],
     keys: 1,
     request: at('/backend/x'),
-    note: 'global Request/Response untouched, as under switchyard: the like-for-like baseline',
+    note: 'global Request/Response untouched: the baseline for overrideGlobalObjects: false',
   },
   {
     name: 'mount-node',
