@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { toTarget } from '../core/leaf.ts'
+import { isDispatcher, toTarget } from '../core/leaf.ts'
 import type { App } from '../core/types.ts'
 
 /** The files tried, in order, when no entry is given. */
@@ -49,7 +49,7 @@ let typescriptRegistered = false
 
 /** Imports the entry (TypeScript through tsx) and returns the app it exports. */
 export async function loadEntry(entry: EntrySpec): Promise<App> {
-  const module = await importEntry(entry.file)
+  const module = namespaceOf(await importEntry(entry.file))
   const names = entry.exportName === undefined ? EXPORT_NAMES : [entry.exportName]
   const name = names.find((candidate) => module[candidate] !== undefined)
   if (name === undefined) {
@@ -75,9 +75,28 @@ async function importEntry(file: string): Promise<Record<string, unknown>> {
       throw error
     }
   }
-  const { register } = await import('tsx/esm/api')
-  register()
+  // Both module systems: in a `"type": "commonjs"` package (what `npm init -y` writes),
+  // Node loads `app.ts` as CommonJS, through require, which needs tsx's CommonJS hook too.
+  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])
+  esm.register()
+  cjs.register()
   typescriptRegistered = true
   // The failed import is cached under its URL; a query makes it a new module request.
   return (await import(`${url}?ts`)) as Record<string, unknown>
+}
+
+// A CommonJS entry reaches import() as `{ default: module.exports }`: its exports are one
+// level down, whether they are an ES module compiled to CommonJS (`__esModule`, a .ts entry
+// in a "type": "commonjs" package) or plain (`module.exports = { app }`). The namespace is
+// the exports object unless `module.exports` is itself the app.
+function namespaceOf(module: Record<string, unknown>): Record<string, unknown> {
+  const inner = module.default
+  if (typeof inner !== 'object' || inner === null) return module
+  if ((inner as { __esModule?: unknown }).__esModule === true)
+    return inner as Record<string, unknown>
+  const isApp = typeof (inner as { fetch?: unknown }).fetch === 'function' || isDispatcher(inner)
+  const exportsApp = EXPORT_NAMES.some(
+    (name) => (inner as Record<string, unknown>)[name] !== undefined,
+  )
+  return !isApp && exportsApp ? (inner as Record<string, unknown>) : module
 }
