@@ -61,7 +61,10 @@ describe('entries of any module system, through the built CLI', () => {
         const dir = mkdtempSync(join(tmpdir(), 'switchyard-entry-'))
         dirs.push(dir)
         mkdirSync(dir, { recursive: true })
-        writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh', type }))
+        // A project as npm makes it; npm 11 writes "type": "commonjs", npm 10 no type at all.
+        const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+        assert.equal((await run(npm, ['init', '-y'], dir)).code, 0)
+        assert.equal((await run(npm, ['pkg', 'set', `type=${type}`], dir)).code, 0)
         writeFileSync(join(dir, file), source)
         const { code, out } = await run(
           process.execPath,
