@@ -5,8 +5,8 @@ import { parseCommandArgs, parsePort, runCommand, UsageError } from './args.ts'
 
 const HELP = `Usage: switchyard dev [entry] [options]
 
-Development server: restarts the app on every file change under the entry's directory
-while keeping the listening socket (no request is refused during a reload), shows an error
+Development server: restarts the app on every change to a source file under the entry's
+directory or imported by the app (wherever it lives, atomic saves included) while keeping the listening socket (no request is refused during a reload), shows an error
 page with source-mapped code frames for failures (and for an entry that fails to load), and
 logs each request with the app that served it.
 

@@ -18,7 +18,7 @@ import {
 } from './allowed-hosts.ts'
 import { bold, cyan, dim, green, red, yellow } from './color.ts'
 import { proxyRequest, proxyUpgrade } from './proxy.ts'
-import { watchTree } from './watch.ts'
+import { watchSources } from './watch.ts'
 import { type DevWorker, retireWorker, startWorker, type WorkerOptions } from './workers.ts'
 
 export interface DevOptions extends WorkerOptions {
@@ -41,7 +41,10 @@ export interface DevServer {
 export async function startDevServer(options: DevOptions): Promise<DevServer> {
   const entryFile = parseEntry(options.entry).file
   const allowedHosts = parseAllowedHosts(options.allowedHosts ?? [])
-  let current: Promise<DevWorker> = startWorker(options)
+  // Watching starts first: the first worker already reports what the app imports.
+  const watcher = watchSources(dirname(entryFile), (file) => onChange(file))
+  const start = () => startWorker(options, (files) => watcher.add(files))
+  let current: Promise<DevWorker> = start()
   let reloading: Promise<void> | undefined
   let again = false
   let closing = false
@@ -49,7 +52,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   const reload = async (file: string): Promise<void> => {
     const started = Date.now()
     try {
-      const next = await startWorker(options)
+      const next = await start()
       const previous = await current.catch(() => undefined)
       current = Promise.resolve(next)
       supervise(next)
@@ -88,7 +91,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     })
   }
   const replace = () => {
-    const next = startWorker(options)
+    const next = start()
     current = next
     next.then(supervise, () => {
       if (!closing) setTimeout(() => current === next && replace(), 1000).unref()
@@ -134,10 +137,9 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   } catch (error) {
     // Nothing will ever reach the worker: let it go, so the command can exit.
     closing = true
-    await retireWorker(first)
+    await Promise.all([retireWorker(first), watcher.close()])
     throw error
   }
-  const watcher = watchTree(dirname(entryFile), onChange)
   const { port, address } = server.address() as AddressInfo
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`
   console.log(`${bold('switchyard dev')} ${green(url)} ${dim(`(${entryFile}; reloads on change)`)}`)
@@ -160,7 +162,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     server,
     async close() {
       closing = true
-      watcher.close()
+      await watcher.close()
       await reloading
       const closed = new Promise((resolve) => server.close(resolve))
       server.closeIdleConnections()

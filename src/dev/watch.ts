@@ -1,25 +1,54 @@
-// Watches the entry's directory for changes that should reload the app.
-import { type FSWatcher, watch } from 'node:fs'
+// Watches what should reload the app: the entry's folder and every file the app imported.
+// chokidar, not fs.watch: Node 20's recursive fs.watch loses a file that an editor saves
+// atomically (write a copy, rename it over: sed -i, Vim, JetBrains safe-write, git
+// checkout), so every later edit of it went unseen; chokidar follows the new file.
+import { relative } from 'node:path'
+import { watch } from 'chokidar'
 
 // Dependencies, dot-folders (.git, .cache…) and build output never trigger a reload, and
 // only source files do: a log or database file written next to the app must not.
 const IGNORED = /(?:^|[/\\])(?:node_modules|dist|build|coverage|\.[^/\\]+)(?:[/\\]|$)/
 const SOURCE = /\.(?:[cm]?[jt]sx?|json)$/
 
+export interface SourceWatcher {
+  /** Watches these files too (the app's imports outside the folder). */
+  add(files: string[]): void
+  close(): Promise<void>
+}
+
 /** Calls `onChange(file)` once per burst of changes (editors write several times). */
-export function watchTree(
+export function watchSources(
   dir: string,
   onChange: (file: string) => void,
   debounceMs = 80,
-): FSWatcher {
-  let timer: NodeJS.Timeout | undefined
+): SourceWatcher {
+  let timer: ReturnType<typeof setTimeout> | undefined
   let last = ''
-  const watcher = watch(dir, { recursive: true }, (_event, file) => {
-    if (file === null || IGNORED.test(file) || !SOURCE.test(file)) return
-    last = file
+  const watcher = watch(dir, {
+    ignoreInitial: true,
+    atomic: true,
+    ignored: (path, stats) => {
+      const rel = relative(dir, path)
+      // Files outside the folder are watched because the app imports them.
+      if (rel.startsWith('..')) return false
+      return IGNORED.test(rel) || (stats?.isFile() === true && !SOURCE.test(path))
+    },
+  })
+  const changed = (file: string) => {
+    last = relative(dir, file) || file
     clearTimeout(timer)
     timer = setTimeout(() => onChange(last), debounceMs)
-  })
-  watcher.on('close', () => clearTimeout(timer))
-  return watcher
+  }
+  watcher.on('change', changed).on('add', changed).on('unlink', changed)
+  const inside = (file: string) => !relative(dir, file).startsWith('..')
+  return {
+    add: (files) => {
+      const outside = files.filter((file) => !inside(file) && SOURCE.test(file))
+      if (outside.length > 0) watcher.add(outside)
+    },
+    close: () => {
+      clearTimeout(timer)
+      return watcher.close()
+    },
+  }
 }

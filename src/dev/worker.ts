@@ -11,10 +11,13 @@ import { loadEntry, parseEntry } from '../server/load-app.ts'
 import { logRequest } from './access-log.ts'
 import { red } from './color.ts'
 import { renderErrorPage } from './error-page.ts'
+import { recordImports } from './module-graph.ts'
 
 /** What the supervisor hears from a worker. */
 export type WorkerMessage =
   | { type: 'ready'; port: number; failed: boolean; inspector?: string }
+  /** Files the app imported, to watch besides the entry's folder. */
+  | { type: 'files'; files: string[] }
   | { type: 'closed' }
 
 /** What a worker hears from the supervisor. */
@@ -31,8 +34,12 @@ async function start(): Promise<void> {
   const trustProxy = process.env.SWITCHYARD_TRUST_PROXY === '1'
   let app: unknown
   let server: Server
+  let entryFile: string | undefined
+  const loaded = recordImports((files) => send({ type: 'files', files }))
   try {
-    app = await loadEntry(parseEntry(spec))
+    const entry = parseEntry(spec)
+    entryFile = entry.file
+    app = await loadEntry(entry)
     const listener = toNodeListener(app as never, {
       trustProxy,
       renderError: renderErrorPage,
@@ -63,6 +70,9 @@ async function start(): Promise<void> {
     })
     app = undefined
   }
+  // The entry itself too: if it failed to load, saving it fixed must reload.
+  if (entryFile !== undefined) send({ type: 'files', files: [entryFile] })
+  loaded()
   server.listen(0, '127.0.0.1', async () => {
     const { url } = await import('node:inspector')
     send({

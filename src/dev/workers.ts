@@ -26,7 +26,10 @@ export interface DevWorker {
 }
 
 /** Starts a worker; resolves once it listens, rejects if it dies before. */
-export function startWorker(options: WorkerOptions): Promise<DevWorker> {
+export function startWorker(
+  options: WorkerOptions,
+  onFiles?: (files: string[]) => void,
+): Promise<DevWorker> {
   const child = fork(WORKER, [], {
     env: {
       ...process.env,
@@ -42,6 +45,7 @@ export function startWorker(options: WorkerOptions): Promise<DevWorker> {
       reject(new Error(`the dev worker exited (${code}) before it was ready`))
     child.once('exit', onExit)
     child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'files') return onFiles?.(message.files)
       if (message.type !== 'ready') return
       child.off('exit', onExit)
       resolve({
