@@ -92,6 +92,10 @@ describe('switchyard dev', () => {
       const broken = seen.at(-1) as Got
       assert.match(broken.body, /<html/i, 'the load failure is shown as an error page')
       assert.match(broken.body, /app\.ts/)
+      // The frame is the user's file at the line, not esbuild's own code.
+      assert.doesNotMatch(broken.body, /node_modules\/esbuild/)
+      assert.match(broken.body, /Expected identifier but found/)
+      assert.match(broken.body, /\{\{\{ syntax error/, 'the frame shows the line')
       writeFileSync(join(dir, 'app.ts'), appSource('v3'))
       await until((got) => got.body === 'v3')
     } finally {

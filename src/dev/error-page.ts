@@ -9,8 +9,24 @@ export function renderErrorPage(
   request: RenderedRequest,
   status: number,
 ): Promise<string> {
-  return new Youch().toHTML(error, {
+  return new Youch().toHTML(inUserCode(error), {
     title: `${status} ${statusText(status)}`,
     request: { url: request.url, method: request.method, headers: request.headers },
   })
+}
+
+// tsx reports a syntax error as esbuild's TransformError, whose stack is esbuild's own
+// (`node_modules/esbuild/lib/main.js`). The place is in its message (`file:line:column:
+// ERROR: text`): the page shows that file, with the line and a caret, as Vite does.
+const TRANSFORM = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m
+
+function inUserCode(error: unknown): unknown {
+  if (!(error instanceof Error) || error.name !== 'TransformError') return error
+  const place = TRANSFORM.exec(error.message)
+  if (place === null) return error
+  const [, file, line, column, text] = place
+  const syntax = new SyntaxError(text)
+  // Youch reads the frame's file and marks the column; esbuild counts columns from 0.
+  syntax.stack = `SyntaxError: ${text}\n    at ${file}:${line}:${Number(column) + 1}`
+  return syntax
 }
