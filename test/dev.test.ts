@@ -60,6 +60,21 @@ describe('switchyard dev', () => {
     assert.match(got.body, /kaboom from v1/)
   })
 
+  it("shows each error page with its own request only, never another's cookies", async () => {
+    const pages = await Promise.all(
+      ['alice', 'bob'].map((who) =>
+        send(port, `/boom?${who}`, { headers: { cookie: `session=${who}-secret` } }),
+      ),
+    )
+    for (const [i, who] of ['alice', 'bob'].entries()) {
+      const { status, body } = pages[i] as { status: number; body: string }
+      const other = who === 'alice' ? 'bob' : 'alice'
+      assert.equal(status, 500)
+      assert.match(body, new RegExp(`${who}-secret`))
+      assert.doesNotMatch(body, new RegExp(`${other}-secret`))
+    }
+  })
+
   it('reloads three times under a request loop without refusing a connection', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 4 })
     const failures: unknown[] = []
