@@ -23,6 +23,8 @@ Options:
                               (app.test), a domain and its subdomains (.app.test), or
                               all (no check); may be repeated
       --inspect               start workers with the Node inspector and print the DevTools URL
+      --live-reload           the app's HTML pages reload after each rebuild too (error
+                              pages always do)
       --trust-proxy           read X-Forwarded-Host and X-Forwarded-Prefix
   -h, --help                  show this help`
 
@@ -32,6 +34,7 @@ export function devCommand(args: string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       inspect: { type: 'boolean' },
+      'live-reload': { type: 'boolean' },
       'trust-proxy': { type: 'boolean' },
       'allowed-hosts': { type: 'string', multiple: true },
     })
@@ -49,6 +52,7 @@ export function devCommand(args: string[]): Promise<number> {
       port: parsePort(values.port as string | undefined, 5000, 'dev'),
       host: (values.host as string | undefined) ?? 'localhost',
       inspect: values.inspect === true,
+      liveReload: values['live-reload'] === true,
       trustProxy: values['trust-proxy'] === true,
       allowedHosts,
     })

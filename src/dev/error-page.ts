@@ -2,6 +2,7 @@
 import { Youch } from 'youch'
 import type { RenderedRequest } from '../core/config.ts'
 import { statusText } from '../core/errors.ts'
+import { withReloadScript } from './live.ts'
 
 /** One Youch per page: an instance accumulates what it is given, so pages would mix requests. */
 export function renderErrorPage(
@@ -9,10 +10,12 @@ export function renderErrorPage(
   request: RenderedRequest,
   status: number,
 ): Promise<string> {
-  return new Youch().toHTML(inUserCode(error), {
+  const page = new Youch().toHTML(inUserCode(error), {
     title: `${status} ${statusText(status)}`,
     request: { url: request.url, method: request.method, headers: request.headers },
   })
+  // The page reloads itself once the next save brings a new worker.
+  return page.then(withReloadScript)
 }
 
 // tsx reports a syntax error as esbuild's TransformError, whose stack is esbuild's own

@@ -10,6 +10,7 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { withReloadScript } from './live.ts'
 import type { DevWorker } from './workers.ts'
 
 // Hop-by-hop headers belong to one connection, not to the message (RFC 9110 §7.6.1); so
@@ -83,7 +84,8 @@ function connectionOptions(value: string | string[] | undefined): Set<string> | 
   return names
 }
 
-export function proxyRequest(current: WorkerSource) {
+/** `liveReload`: the app's HTML pages get the reload script (buffered, Content-Length anew). */
+export function proxyRequest(current: WorkerSource, liveReload = false) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let worker: DevWorker
     try {
@@ -101,13 +103,13 @@ export function proxyRequest(current: WorkerSource) {
         agent: upstreamOf(req.socket, worker),
       },
       (answer) => {
-        res.writeHead(
-          answer.statusCode ?? 502,
-          answer.statusMessage,
-          endToEnd(answer.rawHeaders, answer.headers.connection),
-        )
-        answer.pipe(res)
+        const headers = endToEnd(answer.rawHeaders, answer.headers.connection)
         answer.on('error', () => res.destroy())
+        if (liveReload && req.method !== 'HEAD' && isPlainHtml(answer)) {
+          return relayPage(answer, res, headers)
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers)
+        answer.pipe(res)
       },
     )
     upstream.on('error', () => workerGone(res))
@@ -116,6 +118,29 @@ export function proxyRequest(current: WorkerSource) {
     })
     req.pipe(upstream)
   }
+}
+
+function isPlainHtml(answer: IncomingMessage): boolean {
+  const type = answer.headers['content-type'] ?? ''
+  return type.startsWith('text/html') && answer.headers['content-encoding'] === undefined
+}
+
+// An HTML page with the reload script, whole: its Content-Length is the new one.
+function relayPage(answer: IncomingMessage, res: ServerResponse, headers: string[]): void {
+  const chunks: Buffer[] = []
+  answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+  answer.on('end', () => {
+    const body = Buffer.from(withReloadScript(Buffer.concat(chunks).toString('utf8')))
+    const kept: string[] = []
+    for (let i = 0; i < headers.length; i += 2) {
+      if ((headers[i] as string).toLowerCase() !== 'content-length') {
+        kept.push(headers[i] as string, headers[i + 1] as string)
+      }
+    }
+    kept.push('Content-Length', String(body.length))
+    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, kept)
+    res.end(body)
+  })
 }
 
 function workerGone(res: ServerResponse): void {

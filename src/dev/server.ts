@@ -17,6 +17,7 @@ import {
   refuseUpgrade,
 } from './allowed-hosts.ts'
 import { bold, cyan, dim, green, red, yellow } from './color.ts'
+import { EVENTS_PATH, LiveReload } from './live.ts'
 import { proxyRequest, proxyUpgrade } from './proxy.ts'
 import { watchSources } from './watch.ts'
 import { type DevWorker, retireWorker, startWorker, type WorkerOptions } from './workers.ts'
@@ -30,6 +31,11 @@ export interface DevOptions extends WorkerOptions {
    * Any other Host gets 403 (DNS rebinding: the error pages show source code).
    */
   allowedHosts?: AllowedHosts
+  /**
+   * Also the app's own HTML pages reload after a rebuild (they are buffered to add the
+   * script). Off by default: error pages reload themselves either way.
+   */
+  liveReload?: boolean
 }
 
 export interface DevServer {
@@ -41,6 +47,7 @@ export interface DevServer {
 export async function startDevServer(options: DevOptions): Promise<DevServer> {
   const entryFile = parseEntry(options.entry).file
   const allowedHosts = parseAllowedHosts(options.allowedHosts ?? [])
+  const live = new LiveReload()
   // Watching starts first: the first worker already reports what the app imports.
   const watcher = watchSources(dirname(entryFile), (file) => onChange(file))
   const start = () => startWorker(options, (files) => watcher.add(files))
@@ -56,6 +63,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       const previous = await current.catch(() => undefined)
       current = Promise.resolve(next)
       supervise(next)
+      live.reload()
       announce(
         next,
         `${cyan('↻')} reloaded after a change to ${file} ${dim(`(${Date.now() - started} ms)`)}`,
@@ -93,9 +101,15 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   const replace = () => {
     const next = start()
     current = next
-    next.then(supervise, () => {
-      if (!closing) setTimeout(() => current === next && replace(), 1000).unref()
-    })
+    next.then(
+      (worker) => {
+        live.reload()
+        supervise(worker)
+      },
+      () => {
+        if (!closing) setTimeout(() => current === next && replace(), 1000).unref()
+      },
+    )
   }
 
   const first = await current
@@ -120,12 +134,13 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     }
     return answer
   }
-  const relay = proxyRequest(() => current)
+  const relay = proxyRequest(() => current, options.liveReload === true)
   const relayUpgrade = proxyUpgrade(() => current)
   const server = createServer((req, res) => {
     const answer = refusal(req)
-    if (answer === undefined) void relay(req, res)
-    else refuseRequest(res, answer)
+    if (answer !== undefined) refuseRequest(res, answer)
+    else if (req.url === EVENTS_PATH) live.serve(req, res)
+    else void relay(req, res)
   })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const answer = refusal(req)
@@ -166,6 +181,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       await reloading
       const closed = new Promise((resolve) => server.close(resolve))
       server.closeIdleConnections()
+      live.close()
       const last = await current.catch(() => undefined)
       if (last !== undefined) await retireWorker(last)
       server.closeAllConnections()
