@@ -1,5 +1,6 @@
 // An entry's resolved options: what every invoker and the failure funnel read.
 import { logError } from './errors.ts'
+import type { Leaf } from './leaf.ts'
 import type { ErrorReporter } from './types.ts'
 
 /** Renders a 5xx answer as an HTML page (the dev server's error page). */
@@ -28,6 +29,8 @@ export interface EntryConfig {
   readonly overrideGlobalObjects: boolean
   /** Node entry: the @hono/node-server listener for Fetch leaves, made on first use. */
   fetchBridge?: unknown
+  /** Called with each leaf before it serves (the dev server's framework error hooks). */
+  readonly prepareLeaf: ((leaf: Leaf) => void) | undefined
 }
 
 /** The Fetch entry's default bound on waiting for an app's Response. */
@@ -39,6 +42,7 @@ export function entryConfig(options: {
   renderError?: ErrorRenderer | undefined
   timeout?: number | undefined
   overrideGlobalObjects?: boolean | undefined
+  prepareLeaf?: ((leaf: Leaf) => void) | undefined
 }): EntryConfig {
   return {
     trustProxy: options.trustProxy ?? false,
@@ -46,5 +50,6 @@ export function entryConfig(options: {
     renderError: options.renderError,
     timeout: options.timeout ?? DEFAULT_TIMEOUT,
     overrideGlobalObjects: options.overrideGlobalObjects ?? true,
+    prepareLeaf: options.prepareLeaf,
   }
 }

@@ -11,6 +11,7 @@ import { loadEntry, parseEntry } from '../server/load-app.ts'
 import { logRequest } from './access-log.ts'
 import { red } from './color.ts'
 import { renderErrorPage } from './error-page.ts'
+import { surfaceFrameworkErrors } from './framework-errors.ts'
 import { recordImports } from './module-graph.ts'
 
 /** What the supervisor hears from a worker. */
@@ -43,6 +44,7 @@ async function start(): Promise<void> {
     const listener = toNodeListener(app as never, {
       trustProxy,
       renderError: renderErrorPage,
+      prepareLeaf: surfaceFrameworkErrors(),
       onError: (error, context) => console.error(red(`✖ ${context.method} ${context.url}`), error),
     })
     server = createServer((req, res) => {

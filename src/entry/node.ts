@@ -1,7 +1,7 @@
 // toNodeListener(): the Node entry. Resolve once, invoke the leaf in its native form.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type EntryConfig, type ErrorRenderer, entryConfig } from '../core/config.ts'
-import { resolve, toTarget } from '../core/leaf.ts'
+import { type Leaf, resolve, toTarget } from '../core/leaf.ts'
 import type { App, ErrorReporter } from '../core/types.ts'
 import { fetchBridge } from '../invoke/fetch-bridge.ts'
 import { failNode, invokeNode } from '../invoke/node.ts'
@@ -24,6 +24,8 @@ export interface NodeListenerOptions {
    * leaves the globals alone. The override happens when the listener is made.
    */
   overrideGlobalObjects?: boolean
+  /** @internal The dev server's framework error hooks. */
+  prepareLeaf?: (leaf: Leaf) => void
 }
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void
@@ -49,7 +51,7 @@ export function toNodeListener(app: App, options: NodeListenerOptions = {}): Nod
 }
 
 function resolveLater(
-  leaf: Promise<import('../core/leaf.ts').Leaf>,
+  leaf: Promise<Leaf>,
   ctx: NodeContext,
   req: IncomingMessage,
   res: ServerResponse,

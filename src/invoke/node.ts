@@ -47,6 +47,7 @@ export function invokeNode(
   config: EntryConfig,
 ): void {
   ctx.leaf = leaf
+  config.prepareLeaf?.(leaf)
   prepareNodeRequest(req, ctx)
   if (ctx.leases !== undefined) {
     // The client may have gone while an instance was being created: no 'close' will come.

@@ -1,0 +1,43 @@
+// Errors thrown in framework routes reach the dev error page, as Flask's debugger shows
+// every view error; `serve` keeps each framework's own production answer.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { type Cli, startCli } from './support/cli.ts'
+import { send } from './support/http.ts'
+
+const FIXTURE = fileURLToPath(new URL('fixtures/dev-frameworks.ts', import.meta.url))
+
+for (const command of ['dev', 'serve'] as const) {
+  describe(`framework route errors under switchyard ${command}`, () => {
+    let cli: Cli
+    let port: number
+    before(async () => {
+      cli = startCli([command, FIXTURE, '--port', '0', '--host', '127.0.0.1'], process.cwd())
+      port = Number((await cli.waitFor(/127\.0\.0\.1:(\d+)/))[1])
+    })
+    after(() => cli.stop())
+
+    for (const [path, message] of [
+      ['/express/sync', 'thrown in an Express route'],
+      ['/express/async', 'rejected in an async Express route'],
+      ['/hono/sync', 'thrown in a Hono route'],
+    ]) {
+      it(`${path}: ${command === 'dev' ? 'the error page' : 'a plain 500, no details'}`, async () => {
+        const reply = await send(port, path as string, { host: '127.0.0.1' })
+        assert.equal(reply.status, 500)
+        if (command === 'dev') {
+          assert.match(String(reply.headers['content-type']), /text\/html/)
+          assert.match(reply.body, new RegExp(message as string))
+        } else {
+          assert.doesNotMatch(reply.body, new RegExp(message as string))
+        }
+      })
+    }
+
+    it("an HTTPException still answers Hono's own status", async () => {
+      const reply = await send(port, '/hono/denied', { host: '127.0.0.1' })
+      assert.equal(reply.status, 401)
+    })
+  })
+}
