@@ -79,3 +79,51 @@ describe('switchyard dev: what reloads', () => {
     await until(port, 'v5+again')
   })
 })
+
+describe('switchyard dev --watch and --ignore', () => {
+  let dir: string
+  let cli: Cli
+  let port: number
+  const reloads = () => (cli.output().match(/reloaded after a change/g) ?? []).length
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-globs-'))
+    mkdirSync(join(dir, 'app', 'generated'), { recursive: true })
+    mkdirSync(join(dir, 'shared'))
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+    writeFileSync(join(dir, 'shared', 'config.json'), '{}\n')
+    writeFileSync(join(dir, 'app', 'generated', 'g.ts'), "export const g: string = 'g1'\n")
+    writeFileSync(
+      join(dir, 'app', 'app.ts'),
+      "import { g } from './generated/g.ts'\nexport default () => new Response(g)\n",
+    )
+    cli = startCli(
+      ['dev', 'app/app.ts', '--port', '0', '--host', '127.0.0.1'].concat([
+        '--watch',
+        'shared/**/*.json',
+        '--ignore',
+        'app/generated/**',
+      ]),
+      dir,
+    )
+    port = Number((await cli.waitFor(/http:\/\/127\.0\.0\.1:(\d+)/))[1])
+    await until(port, 'g1')
+  })
+  after(async () => {
+    await cli.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('reloads on a change to a file --watch names, outside the folder and not imported', async () => {
+    const before = reloads()
+    saveAtomically(join(dir, 'shared', 'config.json'), '{ "changed": true }\n')
+    await cli.waitFor(new RegExp(`(?:reloaded after a change[^]*){${before + 1}}`))
+  })
+
+  it('never reloads on a change to a file --ignore names, even an imported one', async () => {
+    const before = reloads()
+    writeFileSync(join(dir, 'app', 'generated', 'g.ts'), "export const g: string = 'g2'\n")
+    await sleep(1500)
+    assert.equal(reloads(), before)
+    assert.equal(await get(port), 'g1')
+  })
+})

@@ -25,6 +25,9 @@ Options:
       --inspect               start workers with the Node inspector and print the DevTools URL
       --live-reload           the app's HTML pages reload after each rebuild too (error
                               pages always do)
+      --watch <glob>          more files whose change reloads (repeatable), e.g.
+                              '../shared/**/*.json'
+      --ignore <glob>         files whose change never reloads (repeatable)
       --trust-proxy           read X-Forwarded-Host and X-Forwarded-Prefix
   -h, --help                  show this help`
 
@@ -35,6 +38,8 @@ export function devCommand(args: string[]): Promise<number> {
       host: { type: 'string' },
       inspect: { type: 'boolean' },
       'live-reload': { type: 'boolean' },
+      watch: { type: 'string', multiple: true },
+      ignore: { type: 'string', multiple: true },
       'trust-proxy': { type: 'boolean' },
       'allowed-hosts': { type: 'string', multiple: true },
     })
@@ -53,6 +58,8 @@ export function devCommand(args: string[]): Promise<number> {
       host: (values.host as string | undefined) ?? 'localhost',
       inspect: values.inspect === true,
       liveReload: values['live-reload'] === true,
+      watch: values.watch as unknown as string[] | undefined,
+      ignore: values.ignore as unknown as string[] | undefined,
       trustProxy: values['trust-proxy'] === true,
       allowedHosts,
     })

@@ -17,6 +17,7 @@ import {
   refuseUpgrade,
 } from './allowed-hosts.ts'
 import { bold, cyan, dim, green, red, yellow } from './color.ts'
+import { compileGlob } from './glob.ts'
 import { EVENTS_PATH, LiveReload } from './live.ts'
 import { proxyRequest, proxyUpgrade } from './proxy.ts'
 import { watchSources } from './watch.ts'
@@ -36,6 +37,10 @@ export interface DevOptions extends WorkerOptions {
    * script). Off by default: error pages reload themselves either way.
    */
   liveReload?: boolean
+  /** More to watch: globs (`**`, `*`, `?`) from the working directory. */
+  watch?: string[]
+  /** Never reloads: globs, even for files the app imports. */
+  ignore?: string[]
 }
 
 export interface DevServer {
@@ -49,7 +54,10 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   const allowedHosts = parseAllowedHosts(options.allowedHosts ?? [])
   const live = new LiveReload()
   // Watching starts first: the first worker already reports what the app imports.
-  const watcher = watchSources(dirname(entryFile), (file) => onChange(file))
+  const watcher = watchSources(dirname(entryFile), (file) => onChange(file), {
+    watch: options.watch?.map((pattern) => compileGlob(pattern)),
+    ignore: options.ignore?.map((pattern) => compileGlob(pattern)),
+  })
   const start = () => startWorker(options, (files) => watcher.add(files))
   let current: Promise<DevWorker> = start()
   let reloading: Promise<void> | undefined

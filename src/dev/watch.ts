@@ -4,6 +4,7 @@
 // checkout), so every later edit of it went unseen; chokidar follows the new file.
 import { relative } from 'node:path'
 import { watch } from 'chokidar'
+import type { Glob } from './glob.ts'
 
 // Dependencies, dot-folders (.git, .cache…) and build output never trigger a reload, and
 // only source files do: a log or database file written next to the app must not.
@@ -16,25 +17,40 @@ export interface SourceWatcher {
   close(): Promise<void>
 }
 
+export interface WatchGlobs {
+  /** More to watch (`--watch`): any file they match reloads, source or not. */
+  watch?: Glob[]
+  /** Never reloads (`--ignore`), even when imported. */
+  ignore?: Glob[]
+}
+
 /** Calls `onChange(file)` once per burst of changes (editors write several times). */
 export function watchSources(
   dir: string,
   onChange: (file: string) => void,
+  globs: WatchGlobs = {},
   debounceMs = 80,
 ): SourceWatcher {
   let timer: ReturnType<typeof setTimeout> | undefined
   let last = ''
-  const watcher = watch(dir, {
+  const extra = globs.watch ?? []
+  const ignore = globs.ignore ?? []
+  const wanted = (path: string) => extra.some((glob) => glob.test(path))
+  const watcher = watch([dir, ...extra.map((glob) => glob.base)], {
     ignoreInitial: true,
     atomic: true,
     ignored: (path, stats) => {
+      if (ignore.some((glob) => glob.test(path))) return true
       const rel = relative(dir, path)
-      // Files outside the folder are watched because the app imports them.
+      // Outside the folder: files the app imports, and what --watch names.
       if (rel.startsWith('..')) return false
-      return IGNORED.test(rel) || (stats?.isFile() === true && !SOURCE.test(path))
+      if (IGNORED.test(rel)) return !wanted(path)
+      return stats?.isFile() === true && !SOURCE.test(path) && !wanted(path)
     },
   })
+  const imported = new Set<string>()
   const changed = (file: string) => {
+    if (!inside(file) && !imported.has(file) && !wanted(file)) return
     last = relative(dir, file) || file
     clearTimeout(timer)
     timer = setTimeout(() => onChange(last), debounceMs)
@@ -44,6 +60,7 @@ export function watchSources(
   return {
     add: (files) => {
       const outside = files.filter((file) => !inside(file) && SOURCE.test(file))
+      for (const file of outside) imported.add(file)
       if (outside.length > 0) watcher.add(outside)
     },
     close: () => {
