@@ -15,8 +15,11 @@ export interface Cli {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-export function startCli(args: string[], cwd: string): Cli {
-  const child = spawn(process.execPath, ['--import', TSX, BIN, ...args], {
+/** Runs the CLI from source; with `bin`, that installed bin as a user runs it (no loader). */
+export function startCli(args: string[], cwd: string, bin?: string): Cli {
+  const [command, argv] =
+    bin === undefined ? [process.execPath, ['--import', TSX, BIN, ...args]] : [bin, args]
+  const child = spawn(command, argv, {
     cwd,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
