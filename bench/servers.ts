@@ -8,6 +8,7 @@ import express from 'express'
 import { Hono } from 'hono'
 import Koa from 'koa'
 import koaMount from 'koa-mount'
+import { NodeResponse } from 'srvx/node'
 import vhost from 'vhost'
 import { type Dispatcher, hosts, mount, paths, subdomains } from '../src/index.ts'
 import { toNodeListener } from '../src/node.ts'
@@ -21,6 +22,8 @@ const hello = (_req: IncomingMessage, res: ServerResponse) => {
 }
 const helloFetch = (_request: Request) =>
   new Response('hello', { headers: { 'content-type': 'text/plain' } })
+const helloSrvx = (_request: Request) =>
+  new NodeResponse('hello', { headers: { 'content-type': 'text/plain' } })
 // One app object per tenant or host, as real instances would be.
 const freshHello = () => (req: IncomingMessage, res: ServerResponse) => hello(req, res)
 // Sibling prefixes, so a mount table is not a single entry.
@@ -81,6 +84,18 @@ const builders: Record<string, () => Server | Promise<Server>> = {
         overrideGlobalObjects: false,
       }),
     ),
+  'srvx-server': async () => {
+    const { serve } = await import('srvx/node')
+    const running = serve({
+      fetch: helloSrvx,
+      port: 0,
+      hostname: '127.0.0.1',
+      manual: true,
+      silent: true,
+    })
+    return running.node?.server as Server
+  },
+  'mount-srvx': () => node(mount(null, { ...siblings, '/backend': helloSrvx })),
   'mount-1k': () => {
     const table = Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`/p${i}`, hello]))
     return node(mount(null, { ...table, '/backend': hello }))

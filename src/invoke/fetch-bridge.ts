@@ -15,6 +15,7 @@ import { statusResponse } from './fetch-answer.ts'
 import { fail } from './funnel.ts'
 import { lightweightCache } from './lightweight.ts'
 import { nodeAnswerer } from './node-answer.ts'
+import { writePrepared } from './prepared-response.ts'
 import { writeResponse } from './write-response.ts'
 
 type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown
@@ -48,7 +49,11 @@ function createFetchBridge(config: EntryConfig): NodeListener {
     if (sync(response) && !env.outgoing.destroyed) return response
     let written: void | Promise<void>
     try {
-      written = writeResponse(response, env.outgoing)
+      const prepared = writePrepared(response, env.outgoing)
+      written =
+        prepared === true
+          ? undefined
+          : writeResponse(prepared === false ? response : prepared, env.outgoing)
     } catch (error) {
       return failed(error, env)
     }

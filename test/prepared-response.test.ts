@@ -1,0 +1,72 @@
+// srvx's FastResponse (what h3 v2 and srvx apps return on Node) is written from its prepared
+// form, headers as it lists them, without becoming a full Response; a streamed one streams.
+import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { NodeResponse } from 'srvx/node'
+import { mount } from '../src/index.ts'
+import { toNodeListener } from '../src/node.ts'
+
+function raw(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`),
+    )
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk) => (text += chunk))
+    socket.on('end', () => resolve(text))
+    socket.on('error', reject)
+  })
+}
+
+describe("srvx's FastResponse behind the Node entry", () => {
+  let calls = 0
+  const app = (request: Request) => {
+    const path = new URL(request.url).pathname
+    if (path === '/stream') {
+      return new NodeResponse(new Blob(['a', 'b']).stream(), { headers: { 'x-kind': 'stream' } })
+    }
+    return new NodeResponse('fast', {
+      status: 201,
+      headers: [
+        ['x-kind', 'prepared'],
+        ['set-cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+      ],
+    })
+  }
+  const prepare = NodeResponse.prototype as unknown as { _toNodeResponse: () => unknown }
+  const original = prepare._toNodeResponse
+  const server = createServer(toNodeListener(mount(null, { '/s': app })))
+  let port = 0
+  before(async () => {
+    prepare._toNodeResponse = function (this: unknown) {
+      calls++
+      return original.call(this)
+    }
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    port = (server.address() as AddressInfo).port
+  })
+  after(() => {
+    prepare._toNodeResponse = original
+    server.close()
+  })
+
+  it('writes a whole body from its prepared form: status, every header, the body', async () => {
+    const text = await raw(port, '/s/')
+    assert.match(text, /^HTTP\/1\.1 201 /)
+    assert.match(text, /\r\nx-kind: prepared\r\n/)
+    assert.match(text, /\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n/)
+    assert.match(text, /\r\ncontent-length: 4\r\n/i)
+    assert.match(text, /\r\n\r\nfast$/)
+    assert.ok(calls >= 1, 'written from _toNodeResponse()')
+  })
+
+  it('streams a streamed body', async () => {
+    const text = await raw(port, '/s/stream')
+    assert.match(text, /\r\nx-kind: stream\r\n/)
+    assert.match(text, /\r\n\r\n(?:1\r\na\r\n1\r\nb\r\n0\r\n\r\n|2\r\nab\r\n0\r\n\r\n)$/)
+  })
+})
