@@ -4,24 +4,15 @@
 // `content-type` and `content-length`. A stream still goes through switchyard's writer.
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
-import { type AddressInfo, connect } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { Hono } from 'hono'
 import { mount } from '../src/index.ts'
 import { toNodeListener } from '../src/node.ts'
+import { exchange } from './support/raw.ts'
 
-function raw(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () =>
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`),
-    )
-    let text = ''
-    socket.setEncoding('latin1')
-    socket.on('data', (chunk) => (text += chunk))
-    socket.on('end', () => resolve(text))
-    socket.on('error', reject)
-  })
-}
+const raw = async (port: number, path: string): Promise<string> =>
+  (await exchange(port, `GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`)).text
 
 describe('the first listener of a process, override on', () => {
   const hono = new Hono()

@@ -2,24 +2,15 @@
 // form, headers as it lists them, without becoming a full Response; a streamed one streams.
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
-import { type AddressInfo, connect } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { NodeResponse } from 'srvx/node'
 import { mount } from '../src/index.ts'
 import { toNodeListener } from '../src/node.ts'
+import { exchange } from './support/raw.ts'
 
-function raw(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () =>
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`),
-    )
-    let text = ''
-    socket.setEncoding('latin1')
-    socket.on('data', (chunk) => (text += chunk))
-    socket.on('end', () => resolve(text))
-    socket.on('error', reject)
-  })
-}
+const raw = async (port: number, path: string): Promise<string> =>
+  (await exchange(port, `GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`)).text
 
 describe("srvx's FastResponse behind the Node entry", () => {
   let calls = 0

@@ -6,6 +6,8 @@ export interface RawReply {
   status: number | null
   headers: Record<string, string>
   body: string
+  /** Everything received, as is (header case, repeated fields, framing). */
+  text: string
 }
 
 /** Writes `data`, half-closes, and reads until the server closes (or `timeout` ms pass). */
@@ -30,12 +32,12 @@ export function exchange(port: number, data: string | Buffer, timeout = 3000): P
 
 function parse(text: string, timedOut: boolean): RawReply {
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(text)
-  if (m === null) return { status: timedOut ? -1 : null, headers: {}, body: '' }
+  if (m === null) return { status: timedOut ? -1 : null, headers: {}, body: '', text }
   const end = text.indexOf('\r\n\r\n')
   const headers: Record<string, string> = {}
   for (const line of text.slice(0, end).split('\r\n').slice(1)) {
     const colon = line.indexOf(':')
     headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
   }
-  return { status: Number(m[1]), headers, body: end < 0 ? '' : text.slice(end + 4) }
+  return { status: Number(m[1]), headers, body: end < 0 ? '' : text.slice(end + 4), text }
 }
