@@ -8,14 +8,13 @@
 // 404 is Express's "Cannot GET" page, so 404s compare by status only; found files, redirects
 // and the headers that matter (content-type, etag, ...) compare exactly.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { createServer, type RequestListener, STATUS_CODES } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import express from 'express'
 import serveStatic from 'serve-static'
 import { type App, type Dispatcher, mount } from '../src/index.ts'
-import { TSX } from './support/cli.ts'
+import { startProcess as startChild, TSX } from './support/cli.ts'
 import { entries, type Running } from './support/entries.ts'
 import {
   buildConnectApp,
@@ -690,49 +689,5 @@ describe('under serve(): the process stays up through every middleware case', ()
 
 /** The fixture as a child process, so a crash is a dead process rather than a test failure. */
 function startProcess(fixture: string) {
-  const child = spawn(process.execPath, ['--import', TSX, fixture], {
-    cwd: process.cwd(),
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let text = ''
-  const waiters = new Set<() => void>()
-  const append = (chunk: Buffer) => {
-    text += chunk.toString()
-    for (const wake of waiters) wake()
-  }
-  child.stdout.on('data', append)
-  child.stderr.on('data', append)
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  return {
-    child,
-    output: () => text,
-    waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const match = text.match(pattern)
-          if (match === null) return
-          waiters.delete(check)
-          clearTimeout(timer)
-          resolve(match)
-        }
-        const timer = setTimeout(() => {
-          waiters.delete(check)
-          reject(new Error(`timed out waiting for ${pattern}; output:\n${text}`))
-        }, timeoutMs)
-        waiters.add(check)
-        child.once('exit', () => {
-          if (!waiters.has(check)) return
-          waiters.delete(check)
-          clearTimeout(timer)
-          reject(new Error(`the server exited before listening; output:\n${text}`))
-        })
-        check()
-      })
-    },
-    async stop(): Promise<void> {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      await exit
-    },
-  }
+  return startChild(process.execPath, ['--import', TSX, fixture], process.cwd())
 }

@@ -17,14 +17,20 @@ export interface Cli {
 
 /** Runs the CLI from source; with `bin`, that installed bin as a user runs it (no loader). */
 export function startCli(args: string[], cwd: string, bin?: string): Cli {
-  const [command, argv] =
-    bin === undefined ? [process.execPath, ['--import', TSX, BIN, ...args]] : [bin, args]
+  return bin === undefined
+    ? startProcess(process.execPath, ['--import', TSX, BIN, ...args], cwd)
+    : startProcess(bin, args, cwd)
+}
+
+/** Any child process whose output a test waits on; waiting fails once it has closed. */
+export function startProcess(command: string, argv: string[], cwd: string): Cli {
   const child = spawn(command, argv, {
     cwd,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let text = ''
+  let closed = false
   const waiters = new Set<() => void>()
   const append = (chunk: Buffer) => {
     text += chunk.toString()
@@ -33,18 +39,30 @@ export function startCli(args: string[], cwd: string, bin?: string): Cli {
   child.stdout?.on('data', append)
   child.stderr?.on('data', append)
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  // 'close' comes after the output is read to its end: nothing more can match then.
+  child.once('close', () => {
+    closed = true
+    for (const wake of waiters) wake()
+  })
   return {
     child,
     output: () => text,
     exit,
     waitFor(pattern, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
-        const check = () => {
-          const match = text.match(pattern)
-          if (match === null) return
+        const done = () => {
           waiters.delete(check)
           clearTimeout(timer)
-          resolve(match)
+        }
+        const check = () => {
+          const match = text.match(pattern)
+          if (match !== null) {
+            done()
+            resolve(match)
+          } else if (closed) {
+            done()
+            reject(new Error(`the process ended before ${pattern}; output:\n${text}`))
+          }
         }
         const timer = setTimeout(() => {
           waiters.delete(check)
