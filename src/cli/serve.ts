@@ -4,7 +4,7 @@ import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { App } from '../core/types.ts'
 import { parseDuration } from '../parse/duration.ts'
-import { runPrimary, serveWorker } from '../server/cluster.ts'
+import { type Affinity, DEFAULT_AFFINITY, runPrimary, serveWorker } from '../server/cluster.ts'
 import { type EntrySpec, loadEntry, parseEntry } from '../server/load-app.ts'
 import { DEFAULTS, resolveWorkers, type ServeOptions, serve } from '../server/serve.ts'
 import { parseCommandArgs, parsePort, runCommand, UsageError } from './args.ts'
@@ -19,6 +19,11 @@ Options:
       --host <name>           interface to bind (default localhost; 0.0.0.0 for all)
   -w, --workers <n|auto>      worker processes (default 1: serve in this process;
                               auto: one per CPU core)
+      --affinity <host|none>  with 2 or more workers, how new connections reach them:
+                              host: the primary reads each one's first Host and hands
+                              it to the worker a consistent hash of that Host picks, so
+                              each tenant lives in one worker; none: node:cluster's
+                              round robin (default host)
       --access-log            one JSON line per request on stdout:
                               {time, method, url, status, ms, bytes, app, key}
       --trust-proxy           read X-Forwarded-Host and X-Forwarded-Prefix
@@ -42,6 +47,7 @@ export function serveCommand(args: string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       workers: { type: 'string', short: 'w' },
+      affinity: { type: 'string' },
       'access-log': { type: 'boolean' },
       'trust-proxy': { type: 'boolean' },
       'shutdown-timeout': { type: 'string' },
@@ -56,6 +62,7 @@ export function serveCommand(args: string[]): Promise<number> {
       throw new UsageError(`switchyard serve: one entry expected, got ${positionals.join(' ')}`)
     }
     const workers = parseWorkers(values.workers as string | undefined)
+    const affinity = parseAffinity(values.affinity as string | undefined)
     const shutdownTimeout = durationFlag(values, 'shutdown-timeout', DEFAULTS.shutdownTimeout)
     const responseTimeout = durationFlag(values, 'response-timeout', DEFAULTS.responseTimeout)
     const options: ServeOptions = {
@@ -68,7 +75,7 @@ export function serveCommand(args: string[]): Promise<number> {
       responseTimeout,
     }
     const entry = parseEntry(positionals[0])
-    if (cluster.isWorker) return serveWorker(() => load(entry), options)
+    if (cluster.isWorker) return serveWorker(() => load(entry), { ...options, affinity })
     if (workers > 1) {
       return runPrimary({
         workers,
@@ -77,6 +84,10 @@ export function serveCommand(args: string[]): Promise<number> {
         args: ['serve', ...args],
         execArgv: process.execArgv,
         shutdownTimeout,
+        affinity,
+        port: options.port as number,
+        host: options.host as string,
+        trustProxy: options.trustProxy === true,
         onReady: (url) => console.log(`switchyard serve: listening on ${url} (${workers} workers)`),
       })
     }
@@ -109,6 +120,12 @@ function parseWorkers(value: string | undefined): number {
   throw new UsageError(
     `switchyard serve: --workers must be a positive integer or "auto", got "${value}"`,
   )
+}
+
+function parseAffinity(value: string | undefined): Affinity {
+  if (value === undefined) return DEFAULT_AFFINITY
+  if (value === 'host' || value === 'none') return value
+  throw new UsageError(`switchyard serve: --affinity must be "host" or "none", got "${value}"`)
 }
 
 function durationFlag(

@@ -12,8 +12,18 @@ const KILL_GRACE = 5_000 // beyond shutdownTimeout, for dispose hooks and exit, 
 const STABLE = 10_000 // a worker that lived this long was not crash-looping
 const MAX_BACKOFF = 30_000
 
+/** How new connections reach workers: by a consistent hash of their Host, or round robin. */
+export type Affinity = 'host' | 'none'
+export const DEFAULT_AFFINITY: Affinity = 'host'
+
 export interface PrimaryOptions {
   workers: number
+  affinity?: Affinity
+  /** Where the primary listens itself when affinity is 'host'. */
+  port?: number
+  host?: string
+  /** Hash the last X-Forwarded-Host, as the dispatchers read it. */
+  trustProxy?: boolean
   /** The script every worker runs (the CLI), its arguments and Node flags. */
   exec: string
   args: string[]
@@ -198,7 +208,7 @@ class Primary {
  */
 export async function serveWorker(
   load: () => Promise<App>,
-  options: ServeOptions,
+  options: ServeOptions & { affinity?: Affinity },
 ): Promise<number> {
   // SIGHUP is the primary's (rolling restart); one sent to the whole group must not kill us.
   process.on('SIGHUP', ignore)
