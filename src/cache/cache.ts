@@ -1,9 +1,9 @@
 // Instance cache: one instance per key, single-flight creation, LRU bound, idle expiry and
-// refcounted dispose; HTTP-agnostic, called per request. Runtime-neutral (no node:*, no
-// reliance on timers firing): idle and negative expiry are checked on access, the one
-// sweep timer is a bonus. The bounds it keeps under any request pattern: see busy.ts.
+// refcounted dispose; HTTP-agnostic, called per request. Runtime-neutral: expiry is checked
+// on access, the one sweep timer is a bonus. Its bounds under any load: see busy.ts.
 import { busyError, type CacheBusyError, type CacheEvents, type CacheStats } from './busy.ts'
 import { now } from './clock.ts'
+import { CacheCounters } from './counters.ts'
 import { Disposals } from './disposals.ts'
 import { Emitter } from './emitter.ts'
 import { Entry, EVICTED, LIVE, Lru } from './entry.ts'
@@ -21,6 +21,7 @@ import {
 import { Creations, type Outcome } from './pending.ts'
 
 export { CacheBusyError, type CacheEvents, type CacheStats } from './busy.ts'
+export { CacheCounters, CREATION_BUCKETS } from './counters.ts'
 export type { CacheOptions, EvictReason, Factory, InstanceInfo, Lease } from './options.ts'
 
 /** Records looked at from the LRU tail, at most, by one acquire's housekeeping. */
@@ -48,6 +49,8 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
   #closed: Promise<void> | undefined = undefined
   /** Set first thing in close(), so an 'evict' listener cannot acquire meanwhile. */
   #closing = false
+  /** What it has done: hits, misses, creations and their time, evictions, failures. */
+  readonly counters = new CacheCounters()
 
   constructor(create: Factory<T, C>, options: CacheOptions<T> = {}, name = 'lazy()') {
     super()
@@ -79,12 +82,19 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
           entry.requests++
           entry.lastUse = entry.acquired = now()
           this.#lru.toFront(entry)
+          this.counters.hits++
           return entry
         }
-        if (this.#fresh(entry)) return entry
-      } else if (this.#misses.fresh(entry, now())) return null
-      else this.#misses.forget(entry)
+        if (this.#expiry.touch(entry, REAP)) {
+          this.counters.hits++
+          return entry
+        }
+      } else if (this.#misses.fresh(entry, now())) {
+        this.counters.misses++
+        return null
+      } else this.#misses.forget(entry)
     }
+    this.counters.misses++
     const joined = this.#creations.join(key)
     if (joined !== undefined) return joined
     if (this.#closing)
@@ -118,6 +128,10 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
     return this.#map.size
   }
 
+  get max(): number {
+    return this.#o.max
+  }
+
   /** The counts the bounds are about (see the top of cache.ts). */
   stats(): CacheStats {
     return {
@@ -143,27 +157,6 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
     while (this.#lru.tail !== undefined) this.#evict(this.#lru.tail, 'close')
     this.#closed = this.#disposals.drained()
     return this.#closed
-  }
-
-  /**
-   * A hit with idleTimeout on: timers may not fire (workerd between requests), so expiry
-   * also happens on access. True with the lease counted; false if the record was idle
-   * too long and is now evicted ('idle'): the caller creates anew.
-   */
-  #fresh(entry: Entry<T>): boolean {
-    const t = now()
-    const idle = this.#o.idle
-    if (t - entry.lastUse >= idle && entry.inFlight === 0) {
-      this.#evict(entry, 'idle')
-      return false
-    }
-    entry.lastUse = entry.acquired = t
-    this.#lru.toFront(entry)
-    // Before the lease is counted, so a throwing 'evict' listener cannot leak it.
-    if (t - (this.#lru.tail as Entry<T>).acquired >= idle) this.#expiry?.reap(t, REAP)
-    entry.inFlight++
-    entry.requests++
-    return true
   }
 
   #start(key: string, ctx: C): Promise<Lease<T> | null> {
@@ -198,6 +191,7 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
         return this.#disposals.settle(1)
       }
       // The waiters' leases are counted now, so no eviction can dispose it under them.
+      this.counters.created(now() - pending.started)
       const entry = new Entry(key, value, detached ? EVICTED : LIVE, this.#lru)
       entry.inFlight = entry.requests = pending.waiters
       if (detached) {
@@ -211,6 +205,7 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
     },
     failed: (pending, error) => {
       this.#creations.settled(pending)
+      this.counters.factoryErrors++
       this.#report(error, pending.key, 'create')
       this.#disposals.settle(1)
     },
@@ -233,6 +228,7 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
     this.#lru.remove(entry)
     this.#live--
     entry.state = EVICTED
+    this.counters.evictions[reason]++
     this.#disposals.add()
     if (entry.inFlight > 0) this.#draining++
     try {

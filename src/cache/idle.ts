@@ -34,6 +34,26 @@ export class IdleExpiry<T> {
     }
   }
 
+  /**
+   * A hit: timers may not fire (workerd between requests), so expiry also happens on
+   * access. True with the lease counted; false if the record was idle too long and is now
+   * evicted: the caller creates anew.
+   */
+  touch(entry: Entry<T>, budget: number): boolean {
+    const t = now()
+    if (t - entry.lastUse >= this.#idle && entry.inFlight === 0) {
+      this.#evict(entry)
+      return false
+    }
+    entry.lastUse = entry.acquired = t
+    this.#lru.toFront(entry)
+    // Before the lease is counted, so a throwing 'evict' listener cannot leak it.
+    if (t - (this.#lru.tail as Entry<T>).acquired >= this.#idle) this.reap(t, budget)
+    entry.inFlight++
+    entry.requests++
+    return true
+  }
+
   /** Starts the sweep timer unless it runs. */
   arm(): void {
     if (this.#timer === undefined) this.#schedule(this.#idle)

@@ -4,6 +4,7 @@ import { BadHost, forwardedHost, parseHost } from '../parse/host.ts'
 import { BadPath, normalQueryStart, parseTarget } from '../parse/path.ts'
 import { HttpError } from './errors.ts'
 import type { Leaf } from './leaf.ts'
+import { Trail } from './stats.ts'
 import type { RequestView } from './types.ts'
 
 /** A lease on a lazily created instance, released when the response ends. */
@@ -11,7 +12,8 @@ export interface Release {
   release(): void
 }
 
-export abstract class DispatchContext implements RequestView {
+/** A request's dispatch; as a Trail, the dispatchers it passed, to count its status on. */
+export abstract class DispatchContext extends Trail implements RequestView {
   abstract readonly method: string
   /** The path still to dispatch; for the leaf, WSGI's PATH_INFO. */
   path: string
@@ -35,6 +37,7 @@ export abstract class DispatchContext implements RequestView {
   #forwarded: string | undefined = undefined
 
   constructor(target: string, trustProxy: boolean, originalUrl = target) {
+    super()
     this.originalUrl = originalUrl
     this.trustProxy = trustProxy
     const q = normalQueryStart(target)

@@ -4,14 +4,15 @@
 // global CLI serving an app built with a local copy), so their shapes are a protocol:
 // fields are added, never renamed, and DISPATCHER's value says which version is spoken.
 import type { DispatchContext } from './context.ts'
+import type { DispatcherStats } from './stats.ts'
 import type {
   ConnectMiddleware,
   Dispatcher,
   FetchApp,
   FetchHandler,
+  MetricsNode,
   NodeHandler,
   NodeServer,
-  RouteNode,
   UpgradeHandler,
 } from './types.ts'
 
@@ -71,6 +72,10 @@ export interface DispatcherNode extends Dispatcher {
   _children(): Iterable<Target>
   /** Set on dispatchers that wrap one app (node(), fetchApp(), notFound()): nests as that leaf. */
   readonly _leaf?: Leaf
+  /** Its request counts (absent on copies of switchyard that predate them). */
+  readonly _stats?: DispatcherStats
+  /** routes(), with counts if `metrics` (absent on copies that predate them). */
+  _tree?(metrics: boolean): MetricsNode
 }
 
 /** What dispatchers hold: a leaf, or another dispatcher to resolve further. */
@@ -82,7 +87,14 @@ export function isDispatcher(value: unknown): value is DispatcherNode {
 
 /** Resolves a target one step: leaves are final, dispatchers resolve further. */
 export function resolve(target: Target, ctx: DispatchContext): Leaf | Promise<Leaf> {
-  return DISPATCHER in target ? target._resolve(ctx) : target
+  if (!(DISPATCHER in target)) return target
+  if (target._stats !== undefined) ctx.pass(target._stats)
+  return target._resolve(ctx)
+}
+
+/** The request counts of a target that is a dispatcher. */
+export function statsOf(target: Target): DispatcherStats | undefined {
+  return DISPATCHER in target ? target._stats : undefined
 }
 
 /**
@@ -193,7 +205,8 @@ export function labelOf(leaf: Leaf): string {
   return name && name !== 'Object' ? name : 'fetch app'
 }
 
-/** The routes() node of a target. */
-export function describeTarget(target: Target): RouteNode {
-  return DISPATCHER in target ? target.routes() : { kind: target.kind, label: labelOf(target) }
+/** The routes() node of a target; with `metrics`, dispatchers' nodes carry their counts. */
+export function describeTarget(target: Target, metrics = false): MetricsNode {
+  if (!(DISPATCHER in target)) return { kind: target.kind, label: labelOf(target) }
+  return metrics && target._tree !== undefined ? target._tree(true) : target.routes()
 }

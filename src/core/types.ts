@@ -101,3 +101,48 @@ export type ErrorReporter = (error: unknown, context: ErrorContext) => void
 
 /** Node types the Node half uses, re-exported so callers need not import node:http. */
 export type { IncomingMessage, ServerResponse }
+
+/** Requests answered, by status class (1xx: upgrades handed to an app). */
+export interface StatusCounts {
+  '1xx': number
+  '2xx': number
+  '3xx': number
+  '4xx': number
+  '5xx': number
+}
+
+/** What a lazy dispatcher's instance cache has done, and holds now. */
+export interface LazyMetrics {
+  /** Requests served by a live instance. */
+  hits: number
+  /** Requests that found none: a creation started or joined, or a remembered miss. */
+  misses: number
+  /** Factory calls that gave an instance. */
+  creations: number
+  /** Factory calls that threw, rejected or timed out. */
+  factoryErrors: number
+  /** Time spent in successful factory calls: count, sum, cumulative counts per `le`. */
+  creationSeconds: { count: number; sum: number; buckets: Array<[le: number, count: number]> }
+  /** Instances evicted, by reason (`close`: the server shut down). */
+  evictions: { lru: number; idle: number; invalidate: number; close: number }
+  /** Instances in the cache. */
+  live: number
+  /** Evicted while in flight, not yet disposed. */
+  draining: number
+  /** Factory calls in progress. */
+  creating: number
+  /** Remembered negative results. */
+  negative: number
+  max: number
+  /** The live instances, most recently used first. */
+  instances: Array<{ key: string; age: number; idle: number; inFlight: number; requests: number }>
+}
+
+/** A routes() node with the counts of the dispatcher it describes (leaves have none). */
+export interface MetricsNode extends RouteNode {
+  /** Unique in the process while the dispatcher lives: what invalidate() names. */
+  id?: number
+  requests?: StatusCounts
+  lazy?: LazyMetrics
+  children?: Array<{ match: string; node: MetricsNode }>
+}

@@ -5,8 +5,8 @@ import type {
   App,
   Dispatcher,
   FetchHandler,
+  MetricsNode,
   NodeHandler,
-  RouteNode,
   UpgradeHandler,
 } from '../core/types.ts'
 import { BaseDispatcher } from './dispatcher.ts'
@@ -29,7 +29,7 @@ export class AppDispatcher extends BaseDispatcher {
     return []
   }
 
-  routes(): RouteNode {
+  _tree(): MetricsNode {
     return { kind: this._leaf.kind, label: labelFor(this._leaf) }
   }
 }

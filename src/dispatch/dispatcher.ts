@@ -7,18 +7,40 @@ import {
   type Leaf,
   type Target,
 } from '../core/leaf.ts'
-import type { RouteNode } from '../core/types.ts'
+import { DispatcherStats } from '../core/stats.ts'
+import type { MetricsNode, RouteNode } from '../core/types.ts'
 import { dispatchFetch } from '../entry/fetch.ts'
 
 export abstract class BaseDispatcher implements DispatcherNode {
   /** @internal */
   readonly [DISPATCHER] = 1
 
+  /** @internal Requests through it by status class, and its id. */
+  readonly _stats = new DispatcherStats()
+
   /** @internal */
   abstract _resolve(ctx: DispatchContext): Leaf | Promise<Leaf>
 
   /** The dispatch tree below this dispatcher. */
-  abstract routes(): RouteNode
+  routes(): RouteNode {
+    return this._tree(false)
+  }
+
+  /** @internal The tree; with `metrics`, every dispatcher's node carries its counts. */
+  abstract _tree(metrics: boolean): MetricsNode
+
+  /** @internal A node of the tree, with this dispatcher's counts if asked. */
+  protected _node(
+    kind: string,
+    label: string,
+    children: MetricsNode['children'],
+    metrics: boolean,
+  ): MetricsNode {
+    if (!metrics) return { kind, label, children }
+    const s = this._stats
+    const requests = { '1xx': s.c1, '2xx': s.c2, '3xx': s.c3, '4xx': s.c4, '5xx': s.c5 }
+    return { kind, label, id: s.id, requests, children }
+  }
 
   /** @internal */
   abstract _children(): Iterable<Target>

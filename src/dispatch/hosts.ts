@@ -9,7 +9,7 @@ import {
   type Target,
   toTarget,
 } from '../core/leaf.ts'
-import type { App, Dispatcher, RouteNode } from '../core/types.ts'
+import type { App, Dispatcher, MetricsNode } from '../core/types.ts'
 import { HostTable } from '../parse/host-table.ts'
 import { BaseDispatcher } from './dispatcher.ts'
 
@@ -38,13 +38,13 @@ class HostsDispatcher extends BaseDispatcher {
     return [...this.#table.entries().map((entry) => entry.value), this.#fallback]
   }
 
-  routes(): RouteNode {
+  _tree(metrics: boolean): MetricsNode {
     const children = this.#table.entries().map((entry) => ({
       match: entry.pattern,
-      node: describeTarget(entry.value),
+      node: describeTarget(entry.value, metrics),
     }))
-    children.push({ match: '(no match)', node: describeTarget(this.#fallback) })
-    return { kind: 'hosts', label: 'hosts', children }
+    children.push({ match: '(no match)', node: describeTarget(this.#fallback, metrics) })
+    return this._node('hosts', 'hosts', children, metrics)
   }
 }
 

@@ -21,8 +21,9 @@ import {
   type Target,
   toTarget,
 } from '../core/leaf.ts'
-import type { App, RequestView, RouteNode } from '../core/types.ts'
+import type { App, MetricsNode, RequestView } from '../core/types.ts'
 import { BaseDispatcher } from './dispatcher.ts'
+import { lazyMetrics } from './lazy-metrics.ts'
 
 /** Creates the app for a key; `null`/`undefined` means "no such key" (the fallback answers). */
 export type AppFactory = (
@@ -131,6 +132,13 @@ export class LazyDispatcher extends BaseDispatcher {
     return this.#cache.invalidate(key)
   }
 
+  /** Swaps every instance gracefully; how many there were. */
+  invalidateAll(): number {
+    let swapped = 0
+    for (const { key } of this.#cache.instances()) if (this.#cache.invalidate(key)) swapped++
+    return swapped
+  }
+
   /** A snapshot of the live instances. */
   instances(): InstanceInfo[] {
     return this.#cache.instances()
@@ -162,13 +170,17 @@ export class LazyDispatcher extends BaseDispatcher {
     await Promise.all([this.#cache.close(), super.close()])
   }
 
-  routes(): RouteNode {
-    const keys = this.#cache.instances().map((info) => info.key)
-    const live = keys.length === 0 ? 'none live' : `live: ${keys.slice(0, 20).join(', ')}`
-    const children = [
+  _tree(metrics: boolean): MetricsNode {
+    const instances = this.#cache.instances()
+    const keys = instances.slice(0, 20).map((info) => info.key)
+    const live = keys.length === 0 ? 'none live' : `live: ${keys.join(', ')}`
+    const children: NonNullable<MetricsNode['children']> = [
       {
         match: this.#rule.keyPattern,
-        node: { kind: 'factory', label: `create(key), ${live}${keys.length > 20 ? ', …' : ''}` },
+        node: {
+          kind: 'factory',
+          label: `create(key), ${live}${instances.length > 20 ? ', …' : ''}`,
+        },
       },
     ]
     // One line per fixed target, however many roles it plays (apex and fallback, say).
@@ -177,9 +189,11 @@ export class LazyDispatcher extends BaseDispatcher {
       byTarget.set(target, [...(byTarget.get(target) ?? []), match])
     }
     for (const [target, matches] of byTarget) {
-      children.push({ match: matches.join(', '), node: describeTarget(target) })
+      children.push({ match: matches.join(', '), node: describeTarget(target, metrics) })
     }
-    return { kind: this.#rule.kind, label: this.#rule.label, children }
+    const node = this._node(this.#rule.kind, this.#rule.label, children, metrics)
+    if (metrics) node.lazy = lazyMetrics(this.#cache, instances)
+    return node
   }
 }
 

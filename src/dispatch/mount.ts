@@ -10,7 +10,7 @@ import {
   type Target,
   toTarget,
 } from '../core/leaf.ts'
-import type { App, Dispatcher, RouteNode } from '../core/types.ts'
+import type { App, Dispatcher, MetricsNode } from '../core/types.ts'
 import { canonicalPrefix, decodedPath, restUnder } from '../parse/path.ts'
 import { BaseDispatcher } from './dispatcher.ts'
 
@@ -121,13 +121,13 @@ class MountDispatcher extends BaseDispatcher {
     return [...this.#targets, this.#fallback]
   }
 
-  routes(): RouteNode {
+  _tree(metrics: boolean): MetricsNode {
     const children = this.#prefixes.map((prefix, i) => ({
       match: prefix,
-      node: describeTarget(this.#targets[i] as Target),
+      node: describeTarget(this.#targets[i] as Target, metrics),
     }))
-    children.push({ match: '*', node: describeTarget(this.#fallback) })
-    return { kind: 'mount', label: 'mount', children }
+    children.push({ match: '*', node: describeTarget(this.#fallback, metrics) })
+    return this._node('mount', 'mount', children, metrics)
   }
 }
 

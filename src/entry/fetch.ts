@@ -3,7 +3,7 @@
 import { type EntryConfig, entryConfig } from '../core/config.ts'
 import { DispatchContext } from '../core/context.ts'
 import { HttpError } from '../core/errors.ts'
-import { type Leaf, resolve, type Target, toTarget } from '../core/leaf.ts'
+import { type Leaf, resolve, statsOf, type Target, toTarget } from '../core/leaf.ts'
 import type { App, ErrorReporter } from '../core/types.ts'
 import { FETCH_INVOKERS } from '../invoke/fetch.ts'
 import { fetchAnswerer } from '../invoke/fetch-answer.ts'
@@ -60,9 +60,13 @@ export async function dispatchFetch(
     ctx.leaf = leaf
     const invoke = FETCH_INVOKERS[leaf.kind] as (typeof FETCH_INVOKERS)['fetch']
     const response = await invoke(leaf as never, ctx, request, rest, config)
+    ctx.count(response.status, undefined)
     return ctx.leases === undefined ? response : releaseWithBody(response, ctx)
   } catch (error) {
-    return fail(error, ctx, config, fetchAnswerer(request, ctx?.originalUrl ?? request.url))
+    const answer = fail(error, ctx, config, fetchAnswerer(request, ctx?.originalUrl ?? request.url))
+    if (ctx === undefined) statsOf(target)?.count(answer.status)
+    else ctx.count(answer.status, statsOf(target))
+    return answer
   }
 }
 

@@ -1,7 +1,8 @@
 // toNodeListener(): the Node entry. Resolve once, invoke the leaf in its native form.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type EntryConfig, type ErrorRenderer, entryConfig } from '../core/config.ts'
-import { type Leaf, resolve, toTarget } from '../core/leaf.ts'
+import { type Leaf, resolve, statsOf, toTarget } from '../core/leaf.ts'
+import type { DispatcherStats } from '../core/stats.ts'
 import type { App, ErrorReporter } from '../core/types.ts'
 import { fetchBridge } from '../invoke/fetch-bridge.ts'
 import { failNode, invokeNode } from '../invoke/node.ts'
@@ -36,16 +37,17 @@ export function toNodeListener(app: App, options: NodeListenerOptions = {}): Nod
   const config = entryConfig(options)
   // Made now, so the override (if on) happens at setup rather than on a first request.
   fetchBridge(config)
+  const root = statsOf(target)
   return (req, res) => {
     let ctx: NodeContext | undefined
     try {
       ctx = new NodeContext(req, config.trustProxy)
       void ctx.host // validated first, in every tree
       const leaf = resolve(target, ctx)
-      if (leaf instanceof Promise) resolveLater(leaf, ctx, req, res, config)
+      if (leaf instanceof Promise) resolveLater(leaf, ctx, req, res, config, root)
       else invokeNode(leaf, ctx, req, res, config)
     } catch (error) {
-      failNode(error, ctx, req, res, config)
+      failUnresolved(error, ctx, req, res, config, root)
     }
   }
 }
@@ -56,9 +58,26 @@ function resolveLater(
   req: IncomingMessage,
   res: ServerResponse,
   config: EntryConfig,
+  root: DispatcherStats | undefined,
 ): void {
   leaf.then(
     (resolved) => invokeNode(resolved, ctx, req, res, config),
-    (error) => failNode(error, ctx, req, res, config),
+    (error) => failUnresolved(error, ctx, req, res, config, root),
   )
+}
+
+// No leaf was invoked, so the funnel's answer is the only one: count it here (on the
+// root, if no dispatcher was reached: a malformed target or Host).
+function failUnresolved(
+  error: unknown,
+  ctx: NodeContext | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: EntryConfig,
+  root: DispatcherStats | undefined,
+): void {
+  failNode(error, ctx, req, res, config)
+  if (ctx?.leaf !== undefined) return
+  if (ctx === undefined) root?.count(res.statusCode)
+  else ctx.count(res.statusCode, root)
 }

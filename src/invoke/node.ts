@@ -49,13 +49,10 @@ export function invokeNode(
   ctx.leaf = leaf
   config.prepareLeaf?.(leaf)
   prepareNodeRequest(req, ctx)
-  if (ctx.leases !== undefined) {
-    // The client may have gone while an instance was being created: no 'close' will come.
-    if (res.destroyed || req.socket?.destroyed) {
-      ctx.release()
-      return
-    }
-    res.on('close', releaseOnClose)
+  // The client may have gone while an instance was being created: no 'close' will come.
+  if (ctx.leases !== undefined && (res.destroyed || req.socket?.destroyed)) {
+    ctx.release()
+    return
   }
   try {
     const invoke = INVOKERS[leaf.kind] as NodeInvoker<Leaf>
@@ -79,6 +76,10 @@ export function invokeNode(
   } catch (error) {
     failNode(error, ctx, req, res, config)
   }
+  // 'close' comes later (never within this call): leases are released, and the status
+  // counted, then. A response already complete without leases is counted now.
+  if (ctx.leases === undefined && res.writableEnded) ctx.count(res.statusCode, undefined)
+  else res.on('close', onClose)
 }
 
 export function failNode(
@@ -92,8 +93,11 @@ export function failNode(
 }
 
 // Shared by every response: no closure per request. The context rides on the request.
-function releaseOnClose(this: ServerResponse): void {
-  contextOf(this.req)?.release()
+function onClose(this: ServerResponse): void {
+  const ctx = contextOf(this.req)
+  if (ctx === undefined) return
+  ctx.release()
+  ctx.count(this.statusCode, undefined)
 }
 
 // A Workers-style `(request, env, ctx) => Response` has three parameters, so it was taken

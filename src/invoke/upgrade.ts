@@ -8,6 +8,7 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { EntryConfig } from '../core/config.ts'
 import type { DispatchContext } from '../core/context.ts'
+import { describeError } from '../core/errors.ts'
 import type { Leaf, LeafKind } from '../core/leaf.ts'
 import { isThenable } from '../core/thenable.ts'
 import type { UpgradeHandler } from '../core/types.ts'
@@ -57,6 +58,8 @@ export function invokeUpgrade(
   // Leases last as long as the connection, so no instance is disposed under a live socket.
   if (ctx.leases !== undefined) socket.once('close', () => ctx.release())
   const handler = leaf.upgrade ?? (INVOKERS[leaf.kind] as UpgradeInvoker<Leaf>)(leaf, u)
+  // Counted as handed over (101) or refused; a failing handler's 500 comes too late.
+  ctx.count(typeof handler === 'number' ? handler : 101, undefined)
   if (typeof handler === 'number') {
     const text =
       handler === REFUSE ? 'This app does not accept upgrade requests' : statusText(handler)
@@ -78,6 +81,7 @@ export function failUpgrade(
   config: EntryConfig,
 ): void {
   fail(error, ctx, config, upgradeAnswerer(u))
+  ctx?.count(describeError(error).status, undefined)
 }
 
 function upgradeAnswerer(u: Upgrade): Answerer<void> {
