@@ -6,6 +6,14 @@ import type { App } from '../core/types.ts'
 import { parseDuration } from '../parse/duration.ts'
 import { type Affinity, DEFAULT_AFFINITY, runPrimary, serveWorker } from '../server/cluster.ts'
 import { type EntrySpec, loadEntry, parseEntry } from '../server/load-app.ts'
+import {
+  clusterMetrics,
+  exposeWorkerMetrics,
+  localMetrics,
+  type MetricsAddress,
+  type MetricsSource,
+  startMetricsListener,
+} from '../server/metrics-listener.ts'
 import { DEFAULTS, resolveWorkers, type ServeOptions, serve } from '../server/serve.ts'
 import { parseCommandArgs, parsePort, runCommand, UsageError } from './args.ts'
 
@@ -26,6 +34,9 @@ Options:
                               round robin (default host)
       --access-log            one JSON line per request on stdout:
                               {time, method, url, status, ms, bytes, app, key}
+      --metrics <[host:]port> Prometheus text at /metrics and a read-only dashboard at /
+                              on a listener of its own (host default 127.0.0.1); with
+                              workers, summed over all of them
       --trust-proxy           read X-Forwarded-Host and X-Forwarded-Prefix
       --no-override-globals   leave the global Request/Response alone (Fetch apps
                               then run on Node's own, about 2.5 × slower)
@@ -48,6 +59,7 @@ export function serveCommand(args: string[]): Promise<number> {
       host: { type: 'string' },
       workers: { type: 'string', short: 'w' },
       affinity: { type: 'string' },
+      metrics: { type: 'string' },
       'access-log': { type: 'boolean' },
       'trust-proxy': { type: 'boolean' },
       'shutdown-timeout': { type: 'string' },
@@ -74,9 +86,18 @@ export function serveCommand(args: string[]): Promise<number> {
       shutdownTimeout,
       responseTimeout,
     }
+    const metrics = parseMetricsAddress(values.metrics as string | undefined)
     const entry = parseEntry(positionals[0])
-    if (cluster.isWorker) return serveWorker(() => load(entry), { ...options, affinity })
+    if (cluster.isWorker) {
+      const loadWithMetrics = async () => {
+        const app = await load(entry)
+        if (metrics !== undefined) exposeWorkerMetrics(app)
+        return app
+      }
+      return serveWorker(loadWithMetrics, { ...options, affinity })
+    }
     if (workers > 1) {
+      const listener = metrics && (await startMetrics(clusterMetrics(), metrics))
       return runPrimary({
         workers,
         // Workers run this CLI again (bin.ts from source, bin.js once built), same flags.
@@ -89,15 +110,18 @@ export function serveCommand(args: string[]): Promise<number> {
         host: options.host as string,
         trustProxy: options.trustProxy === true,
         onReady: (url) => console.log(`switchyard serve: listening on ${url} (${workers} workers)`),
-      })
+      }).finally(() => listener?.close())
     }
-    const running = await serve(await load(entry), { ...options, signals: true })
+    const app = await load(entry)
+    const listener = metrics && (await startMetrics(localMetrics(app), metrics))
+    const running = await serve(app, { ...options, signals: true })
     // Without a primary there is nothing to restart in place: say so instead of dying.
     const hup = () =>
       console.error('switchyard serve: SIGHUP ignored: rolling restarts need --workers 2 or more')
     process.on('SIGHUP', hup)
     console.log(`switchyard serve: listening on ${running.url} (pid ${process.pid})`)
     await running.closed
+    await listener?.close()
     process.off('SIGHUP', hup)
     return 0
   })
@@ -111,6 +135,25 @@ async function load(entry: EntrySpec): Promise<App> {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error)
     throw new Error(`cannot load ${entry.file}:\n${detail}`)
   }
+}
+
+/** `--metrics 9100`, `--metrics 0.0.0.0:9100` or `--metrics [::1]:9100`. */
+function parseMetricsAddress(value: string | undefined): MetricsAddress | undefined {
+  if (value === undefined) return undefined
+  const match = /^(?:(\[[^\]]+\]|[^:[\]]+):)?(\d+)$/.exec(value)
+  const port = Number(match?.[2])
+  if (match === null || port > 65535) {
+    throw new UsageError(
+      `switchyard serve: --metrics takes a port or host:port (e.g. 9100 or 0.0.0.0:9100), got "${value}"`,
+    )
+  }
+  return { host: match[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port }
+}
+
+async function startMetrics(source: MetricsSource, address: MetricsAddress) {
+  const listener = await startMetricsListener(source, address)
+  console.log(`switchyard serve: metrics on ${listener.url}metrics`)
+  return listener
 }
 
 function parseWorkers(value: string | undefined): number {
