@@ -17,7 +17,7 @@ const hello: Listener = (_req, res) => {
 const socket = new Socket()
 const RAW = ['Host', 't0.example.com', 'User-Agent', 'bench', 'Accept', '*/*']
 
-function call(listener: Listener, url: string, host: string): void {
+function call(listener: Listener, url: string, host: string, close = true): ServerResponse {
   const req = new IncomingMessage(socket)
   req.url = url
   req.method = 'GET'
@@ -26,7 +26,8 @@ function call(listener: Listener, url: string, host: string): void {
   req.headers = { host, 'user-agent': 'bench', accept: '*/*' }
   const res = new ServerResponse(req)
   listener(req, res)
-  res.emit('close')
+  if (close) res.emit('close')
+  return res
 }
 
 function measure(name: string, listener: Listener, url: string, hosts: string[]): number {
@@ -44,11 +45,17 @@ function measure(name: string, listener: Listener, url: string, hosts: string[])
 }
 
 const tenants = (n: number) => Array.from({ length: n }, (_, i) => `t${i}.example.com`)
+// Every tenant created through the listener itself, 100 at a time (maxCreating); each
+// response closes once its instance has answered, so no lease stays held.
 async function warmTenants(n: number) {
-  const app = subdomains('example.com', () => hello, { max: n })
-  for (const host of tenants(n))
-    await app.fetch(new Request(`http://${host}/`)).then((r) => r.text())
-  return app
+  const listener = toNodeListener(subdomains('example.com', () => hello, { max: n }))
+  const all = tenants(n)
+  for (let i = 0; i < n; i += 100) {
+    const open = all.slice(i, i + 100).map((host) => call(listener, '/', host, false))
+    await new Promise((resolve) => setImmediate(resolve))
+    for (const res of open) res.emit('close')
+  }
+  return listener
 }
 
 const bare = measure('bare handler', hello, '/backend/x', ['localhost'])
@@ -58,17 +65,38 @@ const mounted = measure(
   '/backend/x',
   ['localhost'],
 )
-const one = measure(
-  'subdomains, 1 live tenant',
-  toNodeListener(await warmTenants(1)),
-  '/',
-  tenants(1),
-)
+const one = measure('subdomains, 1 live tenant', await warmTenants(1), '/', tenants(1))
+const handWritten = (n: number): Listener => {
+  const byHost = new Map(tenants(n).map((host) => [host, hello]))
+  return (req, res) => (byHost.get(req.headers.host as string) ?? hello)(req, res)
+}
+const map10k = measure('hand-written Map, 10,000 hosts', handWritten(10_000), '/', tenants(10_000))
 const many = measure(
   'subdomains, 10,000 live tenants',
-  toNodeListener(await warmTenants(10_000)),
+  await warmTenants(10_000),
   '/',
   tenants(10_000),
+)
+const map100k = measure(
+  'hand-written Map, 100,000 hosts',
+  handWritten(100_000),
+  '/',
+  tenants(100_000),
+)
+const most = measure(
+  'subdomains, 100,000 live tenants',
+  await warmTenants(100_000),
+  '/',
+  tenants(100_000),
+)
+const prefixes = Object.fromEntries(
+  Array.from({ length: 997 }, (_, i) => [`/p${i}/x${i % 7}`, hello]),
+)
+const mounted1k = measure(
+  'mount, 1,000 prefixes → Node leaf',
+  toNodeListener(mount(null, { ...prefixes, '/api': hello, '/admin': hello, '/backend': hello })),
+  '/backend/x',
+  ['localhost'],
 )
 const table = Object.fromEntries(
   tenants(10_000).map((host) => [
@@ -82,7 +110,12 @@ const exact = measure(
   '/',
   tenants(10_000),
 )
-console.log(`added per request: hosts ${(exact - bare).toFixed(0)} ns (10,000)`)
+const added = (ns: number, base = bare) => `${(ns - base).toFixed(0)} ns`
+console.log(`added per request: hosts ${added(exact)} (10,000), ${added(exact, map10k)} over a Map`)
+console.log(
+  `added over a hand-written Map: subdomains ${added(many, map10k)} (10,000) / ${added(most, map100k)} (100,000)`,
+)
+console.log(`added per request: mount ${added(mounted1k)} with 1,000 prefixes`)
 console.log(
   `added per request: mount ${(mounted - bare).toFixed(0)} ns, subdomains ${(one - bare).toFixed(0)} ns (1) / ${(many - bare).toFixed(0)} ns (10,000)`,
 )

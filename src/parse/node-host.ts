@@ -30,13 +30,23 @@ export function nodeHost(headers: Headers, rawHeaders: string[]): string | undef
 function repeatsHost(raw: string[]): boolean {
   let seen = false
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string
-    if (name.length === 4 && name.toLowerCase() === 'host') {
+    if (isHostName(raw[i] as string)) {
       if (seen) return true
       seen = true
     }
   }
   return false
+}
+
+// `host` in any case, without a lower-cased copy of every header name of every request.
+function isHostName(name: string): boolean {
+  return (
+    name.length === 4 &&
+    (name.charCodeAt(0) | 32) === 104 &&
+    (name.charCodeAt(1) | 32) === 111 &&
+    (name.charCodeAt(2) | 32) === 115 &&
+    (name.charCodeAt(3) | 32) === 116
+  )
 }
 
 const USERINFO = Object.freeze(new BadHost('Userinfo in the request target'))
