@@ -1,19 +1,46 @@
-// The dev server's access log: one colored line a request, naming the app that served it.
+// The dev server's access log: one colored line a request, naming the app that served it,
+// and the same request kept for the dashboard's list of the latest ones.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { mountInfo } from '../core/info.ts'
+import type { RecentRequests } from '../metrics/recent.ts'
 import { cyan, dim, green, magenta, red, yellow } from './color.ts'
 
+export interface LogOptions {
+  /** Where the dashboard reads the latest requests from. */
+  recent?: RecentRequests
+  write?: (line: string) => void
+}
+
 /** Logs `req` when its response ends: method, path, which app, status, time. */
-export function logRequest(req: IncomingMessage, res: ServerResponse, write = console.log): void {
+export function logRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { recent, write = console.log }: LogOptions = {},
+): void {
+  const time = Date.now()
   const start = process.hrtime.bigint()
   const url = req.url ?? '/'
   const host = req.headers.host ?? ''
+  const method = req.method ?? 'GET'
   res.once('close', () => {
     const ms = Number(process.hrtime.bigint() - start) / 1e6
     const status = res.headersSent ? res.statusCode : 0
     write(
-      `${dim(host)} ${req.method} ${url} ${dim('→')} ${magenta(servedBy(req))} ${colorStatus(status)} ${dim(`${ms.toFixed(1)} ms`)}`,
+      `${dim(host)} ${method} ${url} ${dim('→')} ${magenta(servedBy(req))} ${colorStatus(status)} ${dim(`${ms.toFixed(1)} ms`)}`,
     )
+    if (recent === undefined) return
+    const info = mountInfo(req)
+    recent.add({
+      time,
+      pid: process.pid,
+      method,
+      url,
+      host,
+      status,
+      ms,
+      app: info?.basePath,
+      key: info?.key,
+    })
   })
 }
 

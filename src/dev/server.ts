@@ -17,6 +17,12 @@ import {
   refuseUpgrade,
 } from './allowed-hosts.ts'
 import { bold, cyan, dim, green, red, yellow } from './color.ts'
+import {
+  DASHBOARD_PATH,
+  devDashboard,
+  isDashboardRequest,
+  refuseDashboardUpgrade,
+} from './dashboard.ts'
 import { compileGlob } from './glob.ts'
 import { EVENTS_PATH, LiveReload } from './live.ts'
 import { proxyRequest, proxyUpgrade } from './proxy.ts'
@@ -144,16 +150,19 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   }
   const relay = proxyRequest(() => current, options.liveReload === true)
   const relayUpgrade = proxyUpgrade(() => current)
+  const dashboard = devDashboard(() => current)
   const server = createServer((req, res) => {
     const answer = refusal(req)
     if (answer !== undefined) refuseRequest(res, answer)
     else if (req.url === EVENTS_PATH) live.serve(req, res)
+    else if (isDashboardRequest(req)) dashboard(req, res)
     else void relay(req, res)
   })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const answer = refusal(req)
-    if (answer === undefined) void relayUpgrade(req, socket, head)
-    else refuseUpgrade(socket, answer)
+    if (answer !== undefined) refuseUpgrade(socket, answer)
+    else if (isDashboardRequest(req)) refuseDashboardUpgrade(socket)
+    else void relayUpgrade(req, socket, head)
   })
   try {
     await listen(server, options.port, options.host)
@@ -165,7 +174,9 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   }
   const { port, address } = server.address() as AddressInfo
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`
-  console.log(`${bold('switchyard dev')} ${green(url)} ${dim(`(${entryFile}; reloads on change)`)}`)
+  console.log(
+    `${bold('switchyard dev')} ${green(url)} ${dim(`(${entryFile}; reloads on change)`)} ${dim('·')} dashboard ${cyan(url + DASHBOARD_PATH)}`,
+  )
   if (!isLoopbackAddress(address))
     console.log(
       yellow(

@@ -5,8 +5,11 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { isDispatcher } from '../core/leaf.ts'
+import type { App } from '../core/types.ts'
 import { toNodeListener } from '../entry/node.ts'
 import { toUpgradeListener } from '../entry/upgrade.ts'
+import { answerMetricsRequests } from '../metrics/channel.ts'
+import { RecentRequests } from '../metrics/recent.ts'
 import { loadEntry, parseEntry } from '../server/load-app.ts'
 import { logRequest } from './access-log.ts'
 import { red } from './color.ts'
@@ -29,6 +32,8 @@ const send = (message: WorkerMessage) => process.send?.(message)
 // Upgraded (WebSocket) sockets are no longer the HTTP server's: closing it would wait for
 // them, and a retired worker must not linger until it is killed.
 const upgraded = new Set<Duplex>()
+// The dashboard's latest requests: this worker's, so a reload starts the list over.
+const recent = new RecentRequests(200)
 
 async function start(): Promise<void> {
   const spec = process.env.SWITCHYARD_ENTRY
@@ -48,7 +53,7 @@ async function start(): Promise<void> {
       onError: (error, context) => console.error(red(`✖ ${context.method} ${context.url}`), error),
     })
     server = createServer((req, res) => {
-      logRequest(req, res)
+      logRequest(req, res, { recent })
       listener(req, res)
     })
     const upgrade = toUpgradeListener(app as never, { trustProxy })
@@ -60,7 +65,7 @@ async function start(): Promise<void> {
   } catch (error) {
     console.error(red(`✖ ${spec ?? 'the entry'} failed to load:`), error)
     server = createServer((req, res) => {
-      logRequest(req, res)
+      logRequest(req, res, { recent })
       renderErrorPage(
         error,
         { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers },
@@ -84,8 +89,10 @@ async function start(): Promise<void> {
       inspector: url(),
     })
   })
+  // The dashboard asks through the dev server: counts, instances, the latest requests.
+  answerMetricsRequests(() => app as App | undefined, process, { requests: () => recent.list() })
   process.on('message', (message: SupervisorMessage) => {
-    if (message.type === 'shutdown') void shutdown(server, app)
+    if (message?.type === 'shutdown') void shutdown(server, app)
   })
   // The supervisor gone means nobody can reach this worker any more.
   process.on('disconnect', () => process.exit(0))

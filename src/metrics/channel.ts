@@ -2,6 +2,7 @@
 // its primary, a dev worker the dev server), so the supervisor's dashboard and /metrics
 // show what its workers hold. Messages are plain JSON; one listener per worker.
 import type { App } from '../core/types.ts'
+import type { RecentRequest } from './recent.ts'
 import { invalidate, type MetricsSnapshot, readMetrics } from './snapshot.ts'
 
 const REQUEST = 'switchyard:metrics-request'
@@ -11,10 +12,19 @@ export type MetricsRequest =
   | { op: 'snapshot' }
   /** Swaps one instance of a lazy dispatcher (`key`), or all of them. */
   | { op: 'invalidate'; id: number; key?: string }
+  /** The latest requests the worker answered, oldest first. */
+  | { op: 'requests' }
 
 export type MetricsReply<R extends MetricsRequest> = R extends { op: 'snapshot' }
   ? MetricsSnapshot
-  : number
+  : R extends { op: 'requests' }
+    ? RecentRequest[]
+    : number
+
+export interface AnswerOptions {
+  /** The worker's latest requests (a RecentRequests' list()); without it, `requests` is []. */
+  requests?: () => RecentRequest[]
+}
 
 /** An IPC endpoint: `process` in a worker; a ChildProcess or cluster Worker in its supervisor. */
 export interface IpcPort {
@@ -32,16 +42,17 @@ interface Envelope {
 }
 
 /** In a worker: answers metrics requests about `app`. Returns the uninstall function. */
-export function answerMetricsRequests(app: () => App | undefined, port: IpcPort): () => void {
+export function answerMetricsRequests(
+  app: () => App | undefined,
+  port: IpcPort,
+  options: AnswerOptions = {},
+): () => void {
   const onMessage = (message: unknown) => {
     const m = message as Envelope | null
     if (m?.switchyard !== REQUEST || m.request === undefined) return
     const reply: Envelope = { switchyard: REPLY, seq: m.seq }
     try {
-      const current = app()
-      if (current === undefined) throw new Error('the app is not loaded')
-      const r = m.request
-      reply.result = r.op === 'snapshot' ? readMetrics(current) : invalidate(current, r.id, r.key)
+      reply.result = answer(m.request, app, options)
     } catch (error) {
       reply.error = error instanceof Error ? error.message : String(error)
     }
@@ -51,7 +62,52 @@ export function answerMetricsRequests(app: () => App | undefined, port: IpcPort)
   return () => port.off('message', onMessage)
 }
 
+function answer(request: MetricsRequest, app: () => App | undefined, options: AnswerOptions) {
+  // The log is the worker's own: it answers even when the app failed to load.
+  if (request.op === 'requests') return options.requests?.() ?? []
+  const current = app()
+  if (current === undefined) throw new Error('the app is not loaded')
+  if (request.op === 'snapshot') return readMetrics(current)
+  if (request.op === 'invalidate') return invalidate(current, request.id, request.key)
+  throw new Error(`unknown metrics request ${JSON.stringify((request as { op?: unknown }).op)}`)
+}
+
 let lastSeq = 0
+
+type Settle = (error: Error | undefined, result?: unknown) => void
+
+interface Listening {
+  waiting: Map<number, Settle>
+  stop(): void
+}
+
+// One listener per port however many questions are open, so many dashboards polling at
+// once never trip the EventEmitter leak warning; it goes once nothing is awaited.
+const listening = new WeakMap<IpcPort, Listening>()
+
+/** Routes the reply `seq` to `settle`; returns the function that stops waiting for it. */
+function awaitReply(port: IpcPort, seq: number, settle: Settle): () => void {
+  let entry = listening.get(port)
+  if (entry === undefined) {
+    const waiting = new Map<number, Settle>()
+    const onMessage = (message: unknown) => {
+      const m = message as Envelope | null
+      if (m?.switchyard !== REPLY) return
+      waiting.get(m.seq)?.(m.error === undefined ? undefined : new Error(m.error), m.result)
+    }
+    port.on('message', onMessage)
+    entry = { waiting, stop: () => port.off('message', onMessage) }
+    listening.set(port, entry)
+  }
+  const own = entry
+  own.waiting.set(seq, settle)
+  return () => {
+    own.waiting.delete(seq)
+    if (own.waiting.size > 0 || listening.get(port) !== own) return
+    own.stop()
+    listening.delete(port)
+  }
+}
 
 /** In a supervisor: asks one worker; rejects on its error or after `timeout` ms. */
 export function askWorker<R extends MetricsRequest>(
@@ -61,22 +117,21 @@ export function askWorker<R extends MetricsRequest>(
 ): Promise<MetricsReply<R>> {
   const seq = ++lastSeq
   return new Promise((resolve, reject) => {
-    const done = (error: Error | undefined, result?: unknown) => {
+    let settled = false
+    const done: Settle = (error, result) => {
+      if (settled) return
+      settled = true
       clearTimeout(timer)
-      port.off('message', onMessage)
+      forget()
       if (error === undefined) resolve(result as MetricsReply<R>)
       else reject(error)
     }
-    const onMessage = (message: unknown) => {
-      const m = message as Envelope | null
-      if (m?.switchyard !== REPLY || m.seq !== seq) return
-      done(m.error === undefined ? undefined : new Error(m.error), m.result)
-    }
     const timer = setTimeout(() => done(new Error(`no metrics reply in ${timeout} ms`)), timeout)
-    port.on('message', onMessage)
+    const forget = awaitReply(port, seq, done)
     const envelope: Envelope = { switchyard: REQUEST, seq, request }
+    if (port.send === undefined) return done(new Error('the worker has no IPC channel'))
     try {
-      port.send?.(envelope, (error) => {
+      port.send(envelope, (error) => {
         if (error) done(error)
       })
     } catch (error) {
