@@ -9,7 +9,12 @@ type Carrier = { [CONTEXT]?: DispatchContext }
 
 /** @internal The one way a request's context travels: on the request object the leaf gets. */
 export function attachContext(target: object, ctx: DispatchContext): void {
-  ;(target as Carrier)[CONTEXT] = ctx
+  const carrier = target as Carrier
+  const outer = carrier[CONTEXT]
+  // A switchyard listener inside another's leaf: the leaf sees the inner dispatch, and the
+  // outer one stays reachable, so its leases are released when the response closes.
+  if (outer !== undefined && outer !== ctx && ctx.outer === undefined) ctx.outer = outer
+  carrier[CONTEXT] = ctx
 }
 
 /** @internal */

@@ -94,10 +94,10 @@ export function failNode(
 
 // Shared by every response: no closure per request. The context rides on the request.
 function onClose(this: ServerResponse): void {
-  const ctx = contextOf(this.req)
-  if (ctx === undefined) return
-  ctx.release()
-  ctx.count(this.statusCode, undefined)
+  for (let ctx = contextOf(this.req); ctx !== undefined; ctx = ctx.outer) {
+    ctx.release()
+    ctx.count(this.statusCode, undefined)
+  }
 }
 
 // A Workers-style `(request, env, ctx) => Response` has three parameters, so it was taken
