@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Registry } from 'prom-client'
 import { lazy, mount } from '../src/index.ts'
+import type { DashboardState } from '../src/metrics/dashboard-state.ts'
 import { collectMetrics, readMetrics } from '../src/metrics.ts'
 import { get, killChildren, startCli, until } from './fixtures/serve-cli.ts'
 import { parsePrometheus, type Sample, sampleValue } from './support/prometheus.ts'
@@ -100,6 +101,34 @@ function assertMixCounts(samples: Sample[]): void {
   }
 }
 
+/** The read-only dashboard at / of the metrics listener: every worker's instances. */
+async function assertDashboard(base: string, workers: number): Promise<void> {
+  const page = await get(base)
+  assert.equal(page.status, 200)
+  assert.match(page.body, /<html/i)
+  const state = JSON.parse((await get(`${base}api/state`)).body) as DashboardState
+  assert.equal(state.readOnly, true)
+  assert.equal(state.processes.length, workers)
+  assert.ok(state.processes.every((p) => p.error === undefined))
+  const at = (match: string) => state.tree?.children?.find((c) => c.match === match)?.node
+  const keys = (match: string) => (at(match)?.lazy?.instances ?? []).map((i) => i.key).sort()
+  assert.deepEqual(keys('/a'), ['t3', 't4'])
+  assert.deepEqual(keys('/b'), ['u2', 'u3'])
+  assert.ok(
+    state.requests.some((r) => r.key === 't4' && r.status === 200),
+    'the access log',
+  )
+  const post = await new Promise<number>((resolve, reject) => {
+    const req = request(`${base}api/invalidate`, { method: 'POST' }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', reject)
+    req.end('{}')
+  })
+  assert.equal(post, 405, 'read-only: no invalidation from the metrics listener')
+}
+
 async function scrape(metricsUrl: string): Promise<Sample[]> {
   const reply = await get(metricsUrl)
   assert.equal(reply.status, 200)
@@ -122,6 +151,7 @@ for (const workers of ['1', '2']) {
       assertMixCounts(await scrape(metrics))
       // The public port serves no metrics.
       assert.equal((await get(`${cli.url}/metrics`)).status, 404)
+      await assertDashboard(metrics.replace(/metrics$/, ''), Number(workers))
       cli.child.kill('SIGTERM')
       assert.equal(await cli.exit, 0)
     })

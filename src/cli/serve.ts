@@ -3,7 +3,9 @@ import cluster from 'node:cluster'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { App } from '../core/types.ts'
+import { RecentRequests } from '../metrics/recent.ts'
 import { parseDuration } from '../parse/duration.ts'
+import type { AccessLogLine } from '../server/access-log.ts'
 import { type Affinity, DEFAULT_AFFINITY, runPrimary, serveWorker } from '../server/cluster.ts'
 import { type EntrySpec, loadEntry, parseEntry } from '../server/load-app.ts'
 import {
@@ -87,11 +89,15 @@ export function serveCommand(args: string[]): Promise<number> {
       responseTimeout,
     }
     const metrics = parseMetricsAddress(values.metrics as string | undefined)
+    // With metrics on, the latest requests are kept for the dashboard's access log.
+    const recent = metrics === undefined ? undefined : new RecentRequests()
+    if (recent !== undefined) options.accessLog = recordTo(recent, options.accessLog === true)
     const entry = parseEntry(positionals[0])
     if (cluster.isWorker) {
+      const loaded = recent && exposeWorkerMetrics(recent)
       const loadWithMetrics = async () => {
         const app = await load(entry)
-        if (metrics !== undefined) exposeWorkerMetrics(app)
+        loaded?.(app)
         return app
       }
       return serveWorker(loadWithMetrics, { ...options, affinity })
@@ -113,7 +119,7 @@ export function serveCommand(args: string[]): Promise<number> {
       }).finally(() => listener?.close())
     }
     const app = await load(entry)
-    const listener = metrics && (await startMetrics(localMetrics(app), metrics))
+    const listener = recent && metrics && (await startMetrics(localMetrics(app, recent), metrics))
     const running = await serve(app, { ...options, signals: true })
     // Without a primary there is nothing to restart in place: say so instead of dying.
     const hup = () =>
@@ -148,6 +154,24 @@ function parseMetricsAddress(value: string | undefined): MetricsAddress | undefi
     )
   }
   return { host: match[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port }
+}
+
+/** An access log that keeps the latest requests (and prints JSON lines if asked). */
+function recordTo(recent: RecentRequests, print: boolean): (line: AccessLogLine) => void {
+  return (line) => {
+    recent.add({
+      time: Date.parse(line.time),
+      pid: process.pid,
+      method: line.method,
+      url: line.url,
+      host: '',
+      status: line.aborted ? 0 : line.status,
+      ms: line.ms,
+      app: line.app,
+      key: line.key,
+    })
+    if (print) process.stdout.write(`${JSON.stringify(line)}\n`)
+  }
 }
 
 async function startMetrics(source: MetricsSource, address: MetricsAddress) {

@@ -1,4 +1,4 @@
-// `serve --metrics`: Prometheus text at /metrics (and the read-only dashboard at /) on a
+// `serve --metrics`: Prometheus text at /metrics and the read-only dashboard at / on a
 // listener of its own, never the public port. With workers, the primary answers for all
 // of them: prom-client's cluster aggregation sums their counts.
 import cluster from 'node:cluster'
@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net'
 import { AggregatorRegistry, Registry } from 'prom-client'
 import type { App } from '../core/types.ts'
 import { answerMetricsRequests } from '../metrics/channel.ts'
+import { type DashboardSource, dashboardHandler } from '../metrics/dashboard.ts'
+import { localDashboardSource, workersDashboardSource } from '../metrics/dashboard-source.ts'
 import { collectMetrics } from '../metrics/prometheus.ts'
+import type { RecentRequests } from '../metrics/recent.ts'
 import { listen } from './listen.ts'
 
 export interface MetricsAddress {
@@ -15,41 +18,55 @@ export interface MetricsAddress {
   port: number
 }
 
-/** What the listener serves: Prometheus text, from this process or from every worker. */
+/** What the listener serves, from this process or from every worker. */
 export interface MetricsSource {
+  /** Prometheus text. */
   text(): Promise<string>
   readonly contentType: string
+  /** The read-only dashboard's data. */
+  readonly dashboard: DashboardSource
 }
 
-/** The metrics of an app served in this process. */
-export function localMetrics(app: App): MetricsSource {
+/** The metrics of an app served in this process; `recent` feeds the dashboard's log. */
+export function localMetrics(app: App, recent: RecentRequests): MetricsSource {
   const registry = new Registry()
   collectMetrics(app, registry)
-  return { text: () => registry.metrics(), contentType: registry.contentType }
+  return {
+    text: () => registry.metrics(),
+    contentType: registry.contentType,
+    dashboard: localDashboardSource(app, recent, { readOnly: true }),
+  }
 }
 
 /**
  * In a cluster worker: lets the primary read this worker's metrics (prom-client's
- * aggregation requests, and the dashboard's snapshots).
+ * aggregation requests, and the dashboard's snapshots). Called before the app loads, so a
+ * booting worker answers too (with nothing yet); call the result with the loaded app.
  */
-export function exposeWorkerMetrics(app: App): void {
+export function exposeWorkerMetrics(recent: RecentRequests): (app: App) => void {
   const registry = new Registry()
-  collectMetrics(app, registry)
   AggregatorRegistry.setRegistries([registry])
   // Constructing one installs prom-client's listener that answers the primary.
   new AggregatorRegistry()
-  answerMetricsRequests(() => app, process)
+  let loaded: App | undefined
+  answerMetricsRequests(() => loaded, process, { requests: () => recent.list() })
+  return (app) => {
+    loaded = app
+    collectMetrics(app, registry)
+  }
 }
 
 /** In the cluster primary: every live worker's metrics, summed. */
 export function clusterMetrics(): MetricsSource {
   const registry = new AggregatorRegistry()
+  const workers = () =>
+    Object.values(cluster.workers ?? {}).flatMap((worker) =>
+      worker?.isConnected() ? [{ pid: worker.process.pid, port: worker }] : [],
+    )
   return {
-    text: () =>
-      Object.keys(cluster.workers ?? {}).length === 0
-        ? Promise.resolve('')
-        : registry.clusterMetrics(),
+    text: () => (workers().length === 0 ? Promise.resolve('') : registry.clusterMetrics()),
     contentType: registry.contentType,
+    dashboard: workersDashboardSource(workers, { readOnly: true }),
   }
 }
 
@@ -62,7 +79,11 @@ export async function startMetricsListener(
   source: MetricsSource,
   address: MetricsAddress,
 ): Promise<MetricsListener> {
-  const server = createServer((req, res) => void answer(source, req, res))
+  const dashboard = dashboardHandler(source.dashboard, { base: '/' })
+  const server = createServer((req, res) => {
+    if ((req.url ?? '/').split('?')[0] === '/metrics') void answer(source, req, res)
+    else dashboard(req, res)
+  })
   await listen(server, address.port, address.host)
   const { port } = server.address() as AddressInfo
   const host = address.host.includes(':') ? `[${address.host}]` : address.host
