@@ -7,8 +7,9 @@ const HELP = `Usage: switchyard dev [entry] [options]
 
 Development server: restarts the app on every change to a source file under the entry's
 directory or imported by the app (wherever it lives, atomic saves included) while keeping the listening socket (no request is refused during a reload), shows an error
-page with source-mapped code frames for failures (and for an entry that fails to load), and
-logs each request with the app that served it.
+page with source-mapped code frames for failures (and for an entry that fails to load),
+logs each request with the app that served it, and serves a live dashboard at /__switchyard/
+(the dispatch tree with its counts, live instances to invalidate, the latest requests).
 
 Because the error pages show source code, only requests whose Host is localhost,
 *.localhost, a loopback address or an address the server listens on are answered; any
