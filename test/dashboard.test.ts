@@ -215,6 +215,8 @@ describe('dashboard over IPC', () => {
       lazyTree.lazy?.instances.map((i) => [i.pid, i.key]),
       children.slice(0, 2).map(({ child }) => [child.pid, `w${child.pid}`]),
     )
+    const keys = children.slice(0, 2).map(({ child }) => `w${child.pid}`)
+    assert.equal(lazyTree.children?.[0]?.node.label, `create(key), live: ${keys.join(', ')}`)
     const target = lazyTree.targets?.[1] as { pid: number; id: number }
     const reply = await post(port, { ...target, key: `w${target.pid}` })
     assert.deepEqual(JSON.parse(reply.body), { invalidated: 1 })

@@ -97,7 +97,20 @@ function mergeNodes(nodes: Owned[]): DashboardNode {
   if (groups.size > 0) {
     out.children = [...groups].map(([match, group]) => ({ match, node: mergeNodes(group) }))
   }
+  if (nodes.length > 1 && out.lazy !== undefined) nameLiveKeys(out, out.lazy)
   return out
+}
+
+// A factory's label lists one process's live keys (as routes() writes it); merged, all of
+// them, in the same form.
+function nameLiveKeys(node: DashboardNode, lazy: DashboardLazy): void {
+  const keys = [...new Set(lazy.instances.map((instance) => instance.key))]
+  const live = keys.length === 0 ? 'none live' : `live: ${keys.slice(0, 20).join(', ')}`
+  for (const child of node.children ?? []) {
+    if (child.node.kind === 'factory') {
+      child.node.label = `create(key), ${live}${keys.length > 20 ? ', …' : ''}`
+    }
+  }
 }
 
 function mergeLazy(all: Array<{ pid: number | undefined; lazy: LazyMetrics }>): DashboardLazy {
