@@ -34,9 +34,7 @@ export function routesCommand(args: string[]): Promise<number> {
       }
       const state = await readState(url)
       for (const failure of state.processes.filter((p) => p.error !== undefined)) {
-        console.error(
-          `switchyard routes: pid ${failure.pid ?? '?'} did not answer: ${failure.error}`,
-        )
+        console.error(`switchyard routes: pid ${failure.pid ?? '?'}: ${failure.error}`)
       }
       if (state.tree === undefined) throw new Error(`no serving process answered at ${url}`)
       const multi = state.processes.length > 1
