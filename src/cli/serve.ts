@@ -30,10 +30,11 @@ Options:
   -w, --workers <n|auto>      worker processes (default 1: serve in this process;
                               auto: one per CPU core)
       --affinity <host|none>  with 2 or more workers, how new connections reach them:
-                              host: the primary reads each one's first Host and hands
-                              it to the worker a consistent hash of that Host picks, so
-                              each tenant lives in one worker; none: node:cluster's
-                              round robin (default host)
+                              none (default): node:cluster's round robin; host: the
+                              primary reads each one's first Host and hands it to the
+                              worker a consistent hash of that Host picks, so each
+                              tenant lives in one worker (for many tenants: one Host
+                              is served by one worker)
       --access-log            one JSON line per request on stdout:
                               {time, method, url, status, ms, bytes, app, key}
       --metrics <[host:]port> Prometheus text at /metrics and a read-only dashboard at /

@@ -1,20 +1,20 @@
-// `switchyard serve --workers N`: a node:cluster primary that never serves, and its workers,
-// which each load the app and serve on the shared port.
+// `switchyard serve --workers N`: a node:cluster primary that never loads the app. Its
+// workers serve on the port node:cluster shares, or, with host affinity, on the connections
+// the primary accepts and hands to the worker in charge of their Host (affinity.ts).
 import cluster, { type Worker } from 'node:cluster'
-import type { App } from '../core/types.ts'
-import { type ServeOptions, serve } from './serve.ts'
-import { exitSoon, onShutdownSignals } from './shutdown.ts'
+import type { Server } from 'node:net'
+import { handOver, listenForHeads } from './affinity.ts'
+import { type Affinity, how, ignore, kind, log, READY, SHUTDOWN } from './cluster-messages.ts'
+import { Rendezvous } from './rendezvous.ts'
+import { DEFAULTS, urlFor } from './serve.ts'
+import { onShutdownSignals } from './shutdown.ts'
 
-const SHUTDOWN = 'switchyard:shutdown' // primary -> worker: close gracefully and exit
-const READY = 'switchyard:ready' // worker -> primary: listening, with its URL
+export { type Affinity, DEFAULT_AFFINITY } from './cluster-messages.ts'
+export { serveWorker } from './cluster-worker.ts'
 
 const KILL_GRACE = 5_000 // beyond shutdownTimeout, for dispose hooks and exit, before SIGKILL
 const STABLE = 10_000 // a worker that lived this long was not crash-looping
 const MAX_BACKOFF = 30_000
-
-/** How new connections reach workers: by a consistent hash of their Host, or round robin. */
-export type Affinity = 'host' | 'none'
-export const DEFAULT_AFFINITY: Affinity = 'host'
 
 export interface PrimaryOptions {
   workers: number
@@ -30,7 +30,7 @@ export interface PrimaryOptions {
   execArgv: string[]
   /** The workers' shutdownTimeout, in ms. */
   shutdownTimeout: number
-  /** Called once every first worker listens. */
+  /** Called once every first worker serves, with the URL to reach them at. */
   onReady(url: string): void
 }
 
@@ -44,6 +44,8 @@ interface Born {
   ready: boolean
   /** Forked to replace a dead worker: if it fails to start, try again (with backoff). */
   replacement: boolean
+  /** Its place in the affinity hash: a replacement or a successor takes over its hosts. */
+  slot: number
 }
 
 class Primary {
@@ -57,9 +59,13 @@ class Primary {
   #crashes = 0
   #rolling = false
   #again = false
+  /** With host affinity: the workers that take new connections, and the primary's listener. */
+  readonly #ring: Rendezvous<Worker> | undefined
+  #listener: Server | undefined
 
   constructor(options: PrimaryOptions) {
     this.#options = options
+    if (options.affinity === 'host') this.#ring = new Rendezvous(options.workers)
   }
 
   async run(): Promise<number> {
@@ -75,11 +81,12 @@ class Primary {
     const uninstall = onShutdownSignals(() => this.#stop().then(stopped))
     let code = 0
     try {
-      const first = Array.from({ length: this.#options.workers }, () => this.#fork(false))
+      const first = Array.from({ length: this.#options.workers }, (_, i) => this.#fork(false, i))
       const urls = await Promise.all(first.map((worker) => this.#ready(worker)))
+      const url = this.#ring === undefined ? urls[0] : await this.#listen()
       if (this.#state === 'booting') {
         this.#state = 'running'
-        this.#options.onReady(urls[0] as string)
+        this.#options.onReady(url as string)
       }
       await done
     } catch (error) {
@@ -97,15 +104,28 @@ class Primary {
     return code
   }
 
-  #fork(replacement: boolean): Worker {
+  #fork(replacement: boolean, slot: number): Worker {
     const worker = cluster.fork()
-    const born: Born = { at: Date.now(), ready: false, replacement }
+    const born: Born = { at: Date.now(), ready: false, replacement, slot }
     this.#born.set(worker, born)
     this.#live.add(worker)
     worker.on('message', (message: unknown) => {
-      if (kind(message) === READY) born.ready = true
+      if (kind(message) !== READY) return
+      born.ready = true
+      // From now on it takes its slot's new connections (from its predecessor, if rolled).
+      if (this.#live.has(worker)) this.#ring?.set(slot, worker)
     })
     return worker
+  }
+
+  /** Host affinity: the primary listens itself and hands each connection over. */
+  async #listen(): Promise<string> {
+    const ring = this.#ring as Rendezvous<Worker>
+    const { port = 5000, host = 'localhost', trustProxy = false } = this.#options
+    const routing = { trustProxy, headersTimeout: DEFAULTS.headersTimeout, route: handOver(ring) }
+    this.#listener = await listenForHeads(routing, port, host)
+    const address = this.#listener.address()
+    return urlFor(host, typeof address === 'object' && address !== null ? address.port : port)
   }
 
   /** The URL the worker reports once listening; rejects if it exits first. */
@@ -129,6 +149,10 @@ class Primary {
   // An unexpected death: replace the worker, backing off if they keep dying young.
   readonly #onExit = (worker: Worker, code: number | null, signal: string | null) => {
     const born = this.#born.get(worker)
+    // Its hosts go to the others until a replacement takes the slot back.
+    if (born !== undefined && this.#ring?.get(born.slot) === worker) {
+      this.#ring.set(born.slot, undefined)
+    }
     if (!this.#live.delete(worker) || this.#state !== 'running' || born === undefined) return
     // A new worker of a rolling restart that fails to start: the restart handles it.
     if (!born.ready && !born.replacement) return
@@ -137,7 +161,7 @@ class Primary {
     log(`worker ${worker.process.pid} ${how(code, signal)}; replacing it in ${delay} ms`)
     const timer = setTimeout(() => {
       this.#timers.delete(timer)
-      if (this.#state === 'running') this.#fork(true)
+      if (this.#state === 'running') this.#fork(true, born.slot)
     }, delay)
     this.#timers.add(timer)
   }
@@ -160,7 +184,7 @@ class Primary {
           if (this.#state !== 'running') return
           if (!this.#live.has(worker)) continue
           try {
-            await this.#ready(this.#fork(false))
+            await this.#ready(this.#fork(false, this.#born.get(worker)?.slot ?? 0))
           } catch (error) {
             return log(`rolling restart stopped: ${(error as Error).message}; old workers kept`)
           }
@@ -195,58 +219,11 @@ class Primary {
   #stop(): Promise<void> {
     this.#state = 'stopping'
     for (const timer of this.#timers) clearTimeout(timer)
+    // Accept no more; connections already handed over drain in their workers.
+    this.#listener?.close()
     this.#stopping ??= Promise.all(
       Object.values(cluster.workers ?? {}).map((worker) => this.#retire(worker as Worker)),
     ).then(() => undefined)
     return this.#stopping
   }
 }
-
-/**
- * A worker's life: load the app, serve it, report to the primary, close when asked (or on
- * SIGTERM/SIGINT), leave. Resolves to the exit code; a load failure rejects.
- */
-export async function serveWorker(
-  load: () => Promise<App>,
-  options: ServeOptions & { affinity?: Affinity },
-): Promise<number> {
-  // SIGHUP is the primary's (rolling restart); one sent to the whole group must not kill us.
-  process.on('SIGHUP', ignore)
-  // Listen before loading: a shutdown asked for while we boot must not be lost.
-  const asked = new Promise<void>((resolve) => {
-    const onMessage = (message: unknown) => {
-      if (kind(message) !== SHUTDOWN) return
-      process.off('message', onMessage)
-      resolve()
-    }
-    process.on('message', onMessage)
-  })
-  try {
-    const running = await serve(await load(), { ...options, signals: true })
-    process.send?.({ switchyard: READY, url: running.url })
-    // close() does not fail in practice: dispose errors go to the app's error reporting.
-    asked.then(running.close).catch((error: unknown) => log(`shutdown failed: ${error}`))
-    await running.closed
-    return 0
-  } finally {
-    // The IPC channel would keep this process alive.
-    cluster.worker?.disconnect()
-    exitSoon()
-  }
-}
-
-function kind(message: unknown): unknown {
-  return typeof message === 'object' && message !== null
-    ? (message as { switchyard?: unknown }).switchyard
-    : undefined
-}
-
-function how(code: number | null, signal: string | null): string {
-  return signal !== null ? `was killed by ${signal}` : `exited with code ${code}`
-}
-
-function log(message: string): void {
-  console.error(`switchyard serve: ${message}`)
-}
-
-function ignore(): void {}

@@ -1,18 +1,20 @@
 // serve(): the production server as a function (DESIGN §4). `switchyard serve` runs it.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { entryConfig } from '../core/config.ts'
-import { type ErrorReporter, logError } from '../core/errors.ts'
-import { mountInfo } from '../core/info.ts'
+import { logError } from '../core/errors.ts'
 import { isDispatcher } from '../core/leaf.ts'
 import type { App } from '../core/types.ts'
 import { type NodeListenerOptions, toNodeListener } from '../entry/node.ts'
 import { toUpgradeListener } from '../entry/upgrade.ts'
 import { describe, parseDuration } from '../parse/duration.ts'
+import { type AccessLogLine, accessLogger } from './access-log.ts'
 import { ResponseDeadline } from './deadline.ts'
 import { listen } from './listen.ts'
 import { Drain, onShutdownSignals } from './shutdown.ts'
+
+export type { AccessLogLine }
 
 /** Durations are milliseconds or strings such as '5s' or '2m'. */
 export interface ServeOptions extends NodeListenerOptions {
@@ -41,25 +43,6 @@ export interface ServeOptions extends NodeListenerOptions {
    * (`switchyard serve entry --workers N`). 'auto' is allowed when it means 1 (one core).
    */
   workers?: number | 'auto'
-}
-
-export interface AccessLogLine {
-  /** When the request arrived (ISO 8601). */
-  time: string
-  method: string
-  /** The request target as the client sent it. */
-  url: string
-  status: number
-  /** Time to the end of the response, in milliseconds. */
-  ms: number
-  /** Bytes sent on the connection for this response, headers included. */
-  bytes?: number
-  /** The base path of the app that served it ('/' for the root); absent if none did. */
-  app?: string
-  /** The key of the lazily created instance that served it. */
-  key?: string
-  /** The connection closed before the response was complete. */
-  aborted?: true
 }
 
 export interface RunningServer {
@@ -107,6 +90,30 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
     throw new TypeError(`serve(): port must be an integer from 0 to 65535, got ${describe(port)}`)
   }
   const host = options.host ?? 'localhost'
+  const built = buildServer(app, options)
+  try {
+    await listen(built.server, port, host)
+  } catch (error) {
+    await built.close()
+    throw error
+  }
+  const actual = (built.server.address() as AddressInfo).port
+  return { ...built, url: urlFor(host, actual), port: actual }
+}
+
+/** @internal A server of serve() that is not listening (yet). */
+export type BuiltServer = Omit<RunningServer, 'url' | 'port'>
+
+/**
+ * @internal serve() without the listener, for connections that reach the server otherwise
+ * (handed over by the affinity primary). `ended`, if given, is awaited on close after the
+ * drain: a server that never listened cannot wait for its connections itself.
+ */
+export function buildServer(
+  app: App,
+  options: ServeOptions,
+  ended?: (timeout: number) => Promise<void>,
+): BuiltServer {
   const ms = (name: keyof typeof DEFAULTS) =>
     parseDuration(options[name] ?? DEFAULTS[name], name, 'serve()')
   const requestTimeout = ms('requestTimeout')
@@ -138,8 +145,6 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
   server.on('upgrade', toUpgradeListener(app, listenerOptions))
   const drain = new Drain(server)
 
-  await listen(server, port, host)
-
   let closing: Promise<void> | undefined
   let markClosed: () => void = () => {}
   const closed = new Promise<void>((resolve) => {
@@ -148,7 +153,9 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
   const close = () => {
     closing ??= (async () => {
       try {
+        const start = performance.now()
         await drain.close(shutdownTimeout)
+        await ended?.(Math.max(0, shutdownTimeout - (performance.now() - start)))
         deadline.stop()
         if (isDispatcher(app)) await app.close()
       } finally {
@@ -161,8 +168,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Runni
     const uninstall = onShutdownSignals(close)
     closed.then(uninstall)
   }
-  const actual = (server.address() as AddressInfo).port
-  return { url: urlFor(host, actual), port: actual, server, close, closed }
+  return { server, close, closed }
 }
 
 /** The number of workers `workers` asks for; a TypeError naming `context` otherwise. */
@@ -179,44 +185,4 @@ export function resolveWorkers(workers: number | 'auto' | undefined, context: st
 export function urlFor(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host
   return `http://${name.includes(':') ? `[${name}]` : name}:${port}`
-}
-
-function accessLogger(
-  option: ServeOptions['accessLog'],
-  report: ErrorReporter,
-): ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
-  if (option === undefined || option === false) return undefined
-  const write =
-    option === true
-      ? (line: AccessLogLine) => process.stdout.write(`${JSON.stringify(line)}\n`)
-      : option
-  return (req, res) => {
-    const start = performance.now()
-    const time = new Date().toISOString()
-    const url = req.url ?? ''
-    const socket = req.socket
-    const before = socket.bytesWritten
-    // 'close' always comes, after 'finish' or instead of it (client gone).
-    res.once('close', () => {
-      const line: AccessLogLine = {
-        time,
-        method: req.method ?? '',
-        url,
-        status: res.statusCode,
-        ms: Math.round((performance.now() - start) * 10) / 10,
-        bytes: socket.bytesWritten - before,
-      }
-      const info = mountInfo(req)
-      if (info !== undefined) {
-        line.app = info.basePath === '' ? '/' : info.basePath
-        if (info.key !== undefined) line.key = info.key
-      }
-      if (!res.writableFinished) line.aborted = true
-      try {
-        write(line)
-      } catch (error) {
-        report(error, { method: line.method, url })
-      }
-    })
-  }
 }
