@@ -191,7 +191,7 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
         return this.#disposals.settle(1)
       }
       // The waiters' leases are counted now, so no eviction can dispose it under them.
-      this.counters.created(now() - pending.started)
+      this.counters.created(performance.now() - pending.started)
       const entry = new Entry(key, value, detached ? EVICTED : LIVE, this.#lru)
       entry.inFlight = entry.requests = pending.waiters
       if (detached) {

@@ -1,6 +1,5 @@
 // One factory call, shared by every acquire of its key until it settles (single flight).
 import { isThenable } from '../core/thenable.ts'
-import { now } from './clock.ts'
 import type { EvictReason, Factory, Lease } from './options.ts'
 
 /** What a creation reports to its cache, once. */
@@ -18,8 +17,8 @@ export class Pending<T> {
   /** Set when invalidated or closed while creating: the result is served, never cached. */
   detached: EvictReason | undefined = undefined
   timer: ReturnType<typeof setTimeout> | undefined = undefined
-  /** When the factory was called (the cache's clock), for the creation time. */
-  readonly started = now()
+  /** When the factory was called (ms, sub-millisecond), for the creation time. */
+  readonly started = performance.now()
   resolve!: (lease: Lease<T> | null) => void
   reject!: (error: unknown) => void
   readonly promise = new Promise<Lease<T> | null>((resolve, reject) => {
