@@ -36,12 +36,12 @@ function send(base: string, path: string, agent: Agent, headers: Record<string, 
  * remembered miss), `boom` → the factory throws, 503. /b: u1 u2 u3 → 3 creations, 1
  * eviction. Then /nowhere 404, a malformed Host 400, /fail 500 (last: they may close).
  */
-async function requestMix(base: string): Promise<void> {
+async function requestMix(base: string): Promise<string> {
   const a = new Agent({ keepAlive: true, maxSockets: 1 })
   const b = new Agent({ keepAlive: true, maxSockets: 1 })
   const pids = { a: new Set<string>(), b: new Set<string>() }
   for (const t of ['t1', 't2', 't1', 't3', 't4']) {
-    const reply = await send(base, '/a/', a, { 'x-tenant': t })
+    const reply = await send(base, '/a/?token=secret', a, { 'x-tenant': t })
     assert.equal(reply.status, 200)
     pids.a.add(reply.body.split(' ')[1] as string)
   }
@@ -57,6 +57,7 @@ async function requestMix(base: string): Promise<void> {
   assert.equal((await send(base, '/fail', a)).status, 500)
   a.destroy()
   b.destroy()
+  return [...pids.a][0] as string
 }
 
 function assertMixCounts(samples: Sample[]): void {
@@ -127,6 +128,18 @@ async function assertDashboard(base: string, workers: number): Promise<void> {
     req.end('{}')
   })
   assert.equal(post, 405, 'read-only: no invalidation from the metrics listener')
+  // DNS rebinding: a name that is not local is refused; addresses cannot be rebound.
+  const agent = new Agent()
+  for (const path of ['', 'api/state', 'metrics']) {
+    const foreign = await send(base, path, agent, { host: 'rebound.example:80' })
+    assert.equal(foreign.status, 403, `/${path} for a foreign Host`)
+  }
+  assert.equal((await send(base, 'metrics', agent, { host: 'localhost' })).status, 200)
+  agent.destroy()
+  assert.ok(
+    state.requests.every((r) => !r.url.includes('secret')),
+    'query strings are not shown',
+  )
 }
 
 async function scrape(metricsUrl: string): Promise<Sample[]> {
@@ -147,11 +160,23 @@ for (const workers of ['1', '2']) {
       )
       assert.notEqual(new URL(metrics).port, new URL(cli.url).port)
       assert.equal(new URL(metrics).hostname, '127.0.0.1')
-      await requestMix(cli.url)
+      const pid = await requestMix(cli.url)
       assertMixCounts(await scrape(metrics))
       // The public port serves no metrics.
       assert.equal((await get(`${cli.url}/metrics`)).status, 404)
       await assertDashboard(metrics.replace(/metrics$/, ''), Number(workers))
+      if (workers === '2') {
+        // A worker killed and replaced: its counts stay in the sum (counters never go back).
+        process.kill(Number(pid), 'SIGKILL')
+        await until(() => (/replacing it/.test(cli.out.stderr) ? true : undefined), 5000, cli.out)
+        const after = await scrape(metrics)
+        const total = (c: string) =>
+          sampleValue(after, 'switchyard_requests_total', { route: 'root', class: c })
+        // 4xx: the mix's 3, and the public port's 404 for /metrics.
+        assert.deepEqual([total('2xx'), total('4xx'), total('5xx')], [8, 4, 2])
+        const a = { route: 'root > /a' }
+        assert.equal(sampleValue(after, 'switchyard_instances_created_total', a), 4)
+      }
       cli.child.kill('SIGTERM')
       assert.equal(await cli.exit, 0)
     })

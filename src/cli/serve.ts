@@ -13,6 +13,7 @@ import {
   exposeWorkerMetrics,
   localMetrics,
   type MetricsAddress,
+  type MetricsListener,
   type MetricsSource,
   startMetricsListener,
 } from '../server/metrics-listener.ts'
@@ -120,8 +121,14 @@ export function serveCommand(args: string[]): Promise<number> {
       }).finally(() => listener?.close())
     }
     const app = await load(entry)
-    const listener = recent && metrics && (await startMetrics(localMetrics(app, recent), metrics))
     const running = await serve(app, { ...options, signals: true })
+    let listener: MetricsListener | undefined
+    try {
+      listener = recent && metrics && (await startMetrics(localMetrics(app, recent), metrics))
+    } catch (error) {
+      await running.close()
+      throw error
+    }
     // Without a primary there is nothing to restart in place: say so instead of dying.
     const hup = () =>
       console.error('switchyard serve: SIGHUP ignored: rolling restarts need --workers 2 or more')
@@ -164,7 +171,8 @@ function recordTo(recent: RecentRequests, print: boolean): (line: AccessLogLine)
       time: Date.parse(line.time),
       pid: process.pid,
       method: line.method,
-      url: line.url,
+      // Query strings may carry secrets (tokens, reset links): the dashboard shows paths.
+      url: line.url.replace(/\?.*$/s, '?…'),
       host: '',
       status: line.aborted ? 0 : line.status,
       ms: line.ms,

@@ -14,16 +14,22 @@ export type MetricsRequest =
   | { op: 'invalidate'; id: number; key?: string }
   /** The latest requests the worker answered, oldest first. */
   | { op: 'requests' }
+  /** The worker's Prometheus metrics as prom-client JSON (for the primary to sum). */
+  | { op: 'prometheus' }
 
 export type MetricsReply<R extends MetricsRequest> = R extends { op: 'snapshot' }
   ? MetricsSnapshot
   : R extends { op: 'requests' }
     ? RecentRequest[]
-    : number
+    : R extends { op: 'prometheus' }
+      ? unknown[]
+      : number
 
 export interface AnswerOptions {
   /** The worker's latest requests (a RecentRequests' list()); without it, `requests` is []. */
   requests?: () => RecentRequest[]
+  /** A registry's getMetricsAsJSON(); without it, `prometheus` is []. */
+  prometheus?: () => Promise<unknown[]>
 }
 
 /** An IPC endpoint: `process` in a worker; a ChildProcess or cluster Worker in its supervisor. */
@@ -50,13 +56,20 @@ export function answerMetricsRequests(
   const onMessage = (message: unknown) => {
     const m = message as Envelope | null
     if (m?.switchyard !== REQUEST || m.request === undefined) return
-    const reply: Envelope = { switchyard: REPLY, seq: m.seq }
-    try {
-      reply.result = answer(m.request, app, options)
-    } catch (error) {
-      reply.error = error instanceof Error ? error.message : String(error)
+    const reply = (result: unknown, error?: unknown) => {
+      const envelope: Envelope = { switchyard: REPLY, seq: m.seq, result }
+      if (error !== undefined)
+        envelope.error = error instanceof Error ? error.message : String(error)
+      port.send?.(envelope, ignore)
     }
-    port.send?.(reply, ignore)
+    let result: unknown
+    try {
+      result = answer(m.request, app, options)
+    } catch (error) {
+      return reply(undefined, error)
+    }
+    if (result instanceof Promise) result.then(reply, (error) => reply(undefined, error))
+    else reply(result)
   }
   port.on('message', onMessage)
   return () => port.off('message', onMessage)
@@ -65,6 +78,7 @@ export function answerMetricsRequests(
 function answer(request: MetricsRequest, app: () => App | undefined, options: AnswerOptions) {
   // The log is the worker's own: it answers even when the app failed to load.
   if (request.op === 'requests') return options.requests?.() ?? []
+  if (request.op === 'prometheus') return options.prometheus?.() ?? []
   const current = app()
   if (current === undefined) throw new Error('the app is not loaded')
   if (request.op === 'snapshot') return readMetrics(current)

@@ -1,17 +1,19 @@
 // `serve --metrics`: Prometheus text at /metrics and the read-only dashboard at / on a
 // listener of its own, never the public port. With workers, the primary answers for all
-// of them: prom-client's cluster aggregation sums their counts.
+// of them, summing their counts (metrics-sum.ts).
 import cluster from 'node:cluster'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { AggregatorRegistry, Registry } from 'prom-client'
+import { type AddressInfo, isIP } from 'node:net'
+import { Registry } from 'prom-client'
 import type { App } from '../core/types.ts'
 import { answerMetricsRequests } from '../metrics/channel.ts'
 import { type DashboardSource, dashboardHandler } from '../metrics/dashboard.ts'
 import { localDashboardSource, workersDashboardSource } from '../metrics/dashboard-source.ts'
 import { collectMetrics } from '../metrics/prometheus.ts'
 import type { RecentRequests } from '../metrics/recent.ts'
+import { BadHost, parseHost } from '../parse/host.ts'
 import { listen } from './listen.ts'
+import { WorkerSums } from './metrics-sum.ts'
 
 export interface MetricsAddress {
   host: string
@@ -39,33 +41,33 @@ export function localMetrics(app: App, recent: RecentRequests): MetricsSource {
 }
 
 /**
- * In a cluster worker: lets the primary read this worker's metrics (prom-client's
- * aggregation requests, and the dashboard's snapshots). Called before the app loads, so a
- * booting worker answers too (with nothing yet); call the result with the loaded app.
+ * In a cluster worker: lets the primary read this worker's metrics and dashboard. Called
+ * before the app loads, so a booting worker answers too (with nothing yet); call the result
+ * with the loaded app.
  */
 export function exposeWorkerMetrics(recent: RecentRequests): (app: App) => void {
   const registry = new Registry()
-  AggregatorRegistry.setRegistries([registry])
-  // Constructing one installs prom-client's listener that answers the primary.
-  new AggregatorRegistry()
   let loaded: App | undefined
-  answerMetricsRequests(() => loaded, process, { requests: () => recent.list() })
+  answerMetricsRequests(() => loaded, process, {
+    requests: () => recent.list(),
+    prometheus: () => registry.getMetricsAsJSON(),
+  })
   return (app) => {
     loaded = app
     collectMetrics(app, registry)
   }
 }
 
-/** In the cluster primary: every live worker's metrics, summed. */
+/** In the cluster primary: every worker's metrics, summed. */
 export function clusterMetrics(): MetricsSource {
-  const registry = new AggregatorRegistry()
   const workers = () =>
     Object.values(cluster.workers ?? {}).flatMap((worker) =>
       worker?.isConnected() ? [{ pid: worker.process.pid, port: worker }] : [],
     )
+  const sums = new WorkerSums()
   return {
-    text: () => (workers().length === 0 ? Promise.resolve('') : registry.clusterMetrics()),
-    contentType: registry.contentType,
+    text: () => sums.text(workers()),
+    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
     dashboard: workersDashboardSource(workers, { readOnly: true }),
   }
 }
@@ -81,10 +83,13 @@ export async function startMetricsListener(
 ): Promise<MetricsListener> {
   const dashboard = dashboardHandler(source.dashboard, { base: '/' })
   const server = createServer((req, res) => {
-    if ((req.url ?? '/').split('?')[0] === '/metrics') void answer(source, req, res)
+    if (!allowedHost(req, address.host)) {
+      send(res, 403, 'text/plain', FOREIGN_HOST)
+    } else if ((req.url ?? '/').split('?')[0] === '/metrics') void answer(source, req, res)
     else dashboard(req, res)
   })
-  await listen(server, address.port, address.host)
+  const flag = '--metrics [host:]port'
+  await listen(server, address.port, address.host, { port: flag, host: flag })
   const { port } = server.address() as AddressInfo
   const host = address.host.includes(':') ? `[${address.host}]` : address.host
   return {
@@ -95,6 +100,23 @@ export async function startMetricsListener(
         server.closeAllConnections()
       }),
   }
+}
+
+const FOREIGN_HOST =
+  'Forbidden: the metrics listener answers to an IP address, localhost, or the host given to --metrics\n'
+
+/**
+ * The dashboard lists tenant keys and request paths: no page of another site may read it
+ * by making its own name resolve here (DNS rebinding), so names other than the local ones
+ * and the bound host are refused; IP addresses cannot be rebound.
+ */
+function allowedHost(req: IncomingMessage, bound: string): boolean {
+  const host = parseHost(req.headers.host)
+  if (host instanceof BadHost) return false
+  if (host === 'localhost' || host.endsWith('.localhost') || host === bound.toLowerCase()) {
+    return true
+  }
+  return isIP(host.startsWith('[') ? host.slice(1, -1) : host) !== 0
 }
 
 async function answer(source: MetricsSource, req: IncomingMessage, res: ServerResponse) {
