@@ -8,6 +8,8 @@ export interface HostReply {
   /** The fields of `<pid> <key> <host>`, as the tenant app answers. */
   pid: string
   key: string
+  /** The `switchyard serve` process it came from (the tenant app's `x-serve-pid`). */
+  serve: string
 }
 
 export function getHost(
@@ -15,9 +17,11 @@ export function getHost(
   host: string,
   path = '/',
   agent: Agent | false = false,
+  headers: Record<string, string> = {},
 ): Promise<HostReply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent, headers: { host } }, (res) => {
+    const options = { host: '127.0.0.1', port, path, agent, headers: { ...headers, host } }
+    const req = request(options, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => {
@@ -25,7 +29,8 @@ export function getHost(
       })
       res.on('end', () => {
         const [pid = '', key = ''] = body.split(' ')
-        resolve({ status: res.statusCode ?? 0, body, pid, key })
+        const serve = String(res.headers['x-serve-pid'] ?? '')
+        resolve({ status: res.statusCode ?? 0, body, pid, key, serve })
       })
       res.on('error', reject)
     })
