@@ -25,6 +25,8 @@ export abstract class DispatchContext extends Trail implements RequestView {
   leaf: Leaf | undefined = undefined
   /** Leases to release when the response ends (lazily created instances). */
   leases: Release[] | undefined = undefined
+  /** The entry counts the answer it makes (the Fetch entry: its Response's status). */
+  readonly countsAtEntry: boolean = false
   /** The dispatch of an outer switchyard entry whose leaf this request came through. */
   outer: DispatchContext | undefined = undefined
   /** A failure of this request was reported: the funnel reports once per request. */

@@ -7,6 +7,8 @@ let lastId = 0
 export class DispatcherStats {
   /** Unique in the process, for as long as the dispatcher lives: what actions name. */
   readonly id = ++lastId
+  /** Requests whose client left before an answer started (status 0). */
+  c0 = 0
   /** Requests answered, by status class (1xx: upgrades handed to an app). */
   c1 = 0
   c2 = 0
@@ -14,8 +16,10 @@ export class DispatcherStats {
   c4 = 0
   c5 = 0
 
+  /** Counts one answer; 0 means none started (the client left). */
   count(status: number): void {
-    if (status < 200) this.c1++
+    if (status < 100) this.c0++
+    else if (status < 200) this.c1++
     else if (status < 300) this.c2++
     else if (status < 400) this.c3++
     else if (status < 500) this.c4++

@@ -104,6 +104,8 @@ export type { IncomingMessage, ServerResponse }
 
 /** Requests answered, by status class (1xx: upgrades handed to an app). */
 export interface StatusCounts {
+  /** The client left before an answer started. */
+  aborted: number
   '1xx': number
   '2xx': number
   '3xx': number

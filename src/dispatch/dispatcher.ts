@@ -38,7 +38,14 @@ export abstract class BaseDispatcher implements DispatcherNode {
   ): MetricsNode {
     if (!metrics) return { kind, label, children }
     const s = this._stats
-    const requests = { '1xx': s.c1, '2xx': s.c2, '3xx': s.c3, '4xx': s.c4, '5xx': s.c5 }
+    const requests = {
+      aborted: s.c0,
+      '1xx': s.c1,
+      '2xx': s.c2,
+      '3xx': s.c3,
+      '4xx': s.c4,
+      '5xx': s.c5,
+    }
     return { kind, label, id: s.id, requests, children }
   }
 

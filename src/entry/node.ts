@@ -78,6 +78,12 @@ function failUnresolved(
 ): void {
   failNode(error, ctx, req, res, config)
   if (ctx?.leaf !== undefined) return
-  if (ctx === undefined) root?.count(res.statusCode)
-  else ctx.count(res.statusCode, root)
+  // An error page may be rendered asynchronously (dev): count what was sent, once sent.
+  const count = () => {
+    const status = res.headersSent ? res.statusCode : 0
+    if (ctx === undefined) root?.count(status)
+    else ctx.count(status, root)
+  }
+  if (res.writableEnded || res.destroyed) count()
+  else res.once('close', count)
 }

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { entryConfig } from '../core/config.ts'
-import { resolve, toTarget } from '../core/leaf.ts'
+import { resolve, statsOf, toTarget } from '../core/leaf.ts'
 import type { App } from '../core/types.ts'
 import { bytesWritten, failUpgrade, invokeUpgrade, type Upgrade } from '../invoke/upgrade.ts'
 import type { NodeListenerOptions } from './node.ts'
@@ -14,6 +14,7 @@ export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffe
 export function toUpgradeListener(app: App, options: NodeListenerOptions = {}): UpgradeListener {
   const target = toTarget(app, 'toUpgradeListener()')
   const config = entryConfig(options)
+  const root = statsOf(target)
   return (req, socket, head) => {
     // Node hands over upgrade sockets with no 'error' listener: a reset must not crash us.
     socket.on('error', ignore)
@@ -27,11 +28,11 @@ export function toUpgradeListener(app: App, options: NodeListenerOptions = {}): 
         const resolved = ctx
         leaf.then(
           (l) => invokeUpgrade(l, resolved, u, config),
-          (error) => failUpgrade(error, resolved, u, config),
+          (error) => failUpgrade(error, resolved, u, config, root),
         )
       } else invokeUpgrade(leaf, ctx, u, config)
     } catch (error) {
-      failUpgrade(error, ctx, u, config)
+      failUpgrade(error, ctx, u, config, root)
     }
   }
 }

@@ -50,8 +50,9 @@ export function invokeNode(
   config.prepareLeaf?.(leaf)
   prepareNodeRequest(req, ctx)
   // The client may have gone while an instance was being created: no 'close' will come.
-  if (ctx.leases !== undefined && (res.destroyed || req.socket?.destroyed)) {
+  if (ctx.leases !== undefined && gone(req, res)) {
     ctx.release()
+    countAnswer(ctx, res)
     return
   }
   try {
@@ -76,10 +77,20 @@ export function invokeNode(
   } catch (error) {
     failNode(error, ctx, req, res, config)
   }
-  // 'close' comes later (never within this call): leases are released, and the status
-  // counted, then. A response already complete without leases is counted now.
-  if (ctx.leases === undefined && res.writableEnded) ctx.count(res.statusCode, undefined)
+  // 'close' comes later (never within this call), unless the client had already gone:
+  // leases are released, and the answer counted, then. A response already complete (or a
+  // client gone) without leases is counted now.
+  if (ctx.leases === undefined && (res.writableEnded || gone(req, res))) countAnswer(ctx, res)
   else res.on('close', onClose)
+}
+
+function gone(req: IncomingMessage, res: ServerResponse): boolean {
+  return res.destroyed || req.socket?.destroyed === true
+}
+
+/** Counts the status sent, or 0 if none was (the client left first). */
+export function countAnswer(ctx: DispatchContext, res: ServerResponse): void {
+  if (!ctx.countsAtEntry) ctx.count(res.headersSent ? res.statusCode : 0, undefined)
 }
 
 export function failNode(
@@ -96,7 +107,7 @@ export function failNode(
 function onClose(this: ServerResponse): void {
   for (let ctx = contextOf(this.req); ctx !== undefined; ctx = ctx.outer) {
     ctx.release()
-    ctx.count(this.statusCode, undefined)
+    countAnswer(ctx, this)
   }
 }
 

@@ -10,6 +10,7 @@ import type { EntryConfig } from '../core/config.ts'
 import type { DispatchContext } from '../core/context.ts'
 import { describeError } from '../core/errors.ts'
 import type { Leaf, LeafKind } from '../core/leaf.ts'
+import type { DispatcherStats } from '../core/stats.ts'
 import { isThenable } from '../core/thenable.ts'
 import type { UpgradeHandler } from '../core/types.ts'
 import { type Answerer, fail } from './funnel.ts'
@@ -53,6 +54,7 @@ export function invokeUpgrade(
   // The client left while an instance was created: no 'close' will come.
   if (socket.destroyed) {
     ctx.release()
+    ctx.count(0, undefined)
     return
   }
   // Leases last as long as the connection, so no instance is disposed under a live socket.
@@ -79,9 +81,13 @@ export function failUpgrade(
   ctx: DispatchContext | undefined,
   u: Upgrade,
   config: EntryConfig,
+  root?: DispatcherStats,
 ): void {
   fail(error, ctx, config, upgradeAnswerer(u))
-  ctx?.count(describeError(error).status, undefined)
+  // Before any dispatcher (a malformed target or Host), the root counts it.
+  const status = describeError(error).status
+  if (ctx === undefined) root?.count(status)
+  else ctx.count(status, root)
 }
 
 function upgradeAnswerer(u: Upgrade): Answerer<void> {

@@ -22,7 +22,7 @@ const secs = (x) => x == null ? '∞' : x < 0.001 ? 'under 1 ms' : x < 1 ? +(x *
 const bound = (x) => x == null ? '∞' : x < 0.1 ? Math.round(x * 1000) + 'ms' : String(x).replace(/^0/, '') + 's'
 const clock = (t) => new Date(t).toLocaleTimeString([], { hour12: false })
 const keyText = (k) => k === '' ? "''" : k
-const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx']
+const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'aborted']
 const sections = new Map()
 let state, multi = false, busy = false, timer, noteTimer
 
