@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Dispatcher, lazy, mount, toFetchHandler } from '../src/index.ts'
 import { readMetrics } from '../src/metrics.ts'
-import { toNodeListener, toUpgradeListener } from '../src/node.ts'
+import { type NodeListenerOptions, toNodeListener, toUpgradeListener } from '../src/node.ts'
 
 const servers: Array<ReturnType<typeof createServer>> = []
 after(() => {
@@ -19,7 +19,7 @@ after(() => {
   }
 })
 
-async function listen(app: Dispatcher, options = { onError: () => {} }) {
+async function listen(app: Dispatcher, options: NodeListenerOptions = { onError: () => {} }) {
   const server = createServer(toNodeListener(app, options))
   server.on('upgrade', toUpgradeListener(app, options))
   servers.push(server.listen(0, '127.0.0.1'))
@@ -101,7 +101,9 @@ describe('request counts', () => {
 
   it('a Node app behind fetch() that never answers is counted as the 504 the entry sends', async () => {
     const app = mount(null, { '/hang': hang })
-    const response = await toFetchHandler(app, { timeout: 50, onError: () => {} })(new Request('http://x.test/hang'))
+    const response = await toFetchHandler(app, { timeout: 50, onError: () => {} })(
+      new Request('http://x.test/hang'),
+    )
     assert.equal(response.status, 504)
     await sleep(20)
     assert.deepEqual(counts(app), { aborted: 0, ok: 0, client: 0, server: 1 })

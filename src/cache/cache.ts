@@ -118,9 +118,9 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
     return entry !== undefined || detached
   }
 
-  /** A snapshot of the live instances, most recently used first. */
-  instances(): InstanceInfo[] {
-    return this.#lru.snapshot(now())
+  /** A snapshot of the live instances (the first `limit`), most recently used first. */
+  instances(limit?: number): InstanceInfo[] {
+    return this.#lru.snapshot(now(), limit)
   }
 
   /** Live and negative entries (creations in progress are not counted). */

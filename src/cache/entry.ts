@@ -79,9 +79,10 @@ export class Lru<T> {
   }
 
   /** The records as InstanceInfo, most recently used first. */
-  snapshot(t: number): InstanceInfo[] {
+  /** The first `limit` records (most recently used first). */
+  snapshot(t: number, limit = Number.POSITIVE_INFINITY): InstanceInfo[] {
     const list: InstanceInfo[] = []
-    for (let e = this.head; e !== undefined; e = e.next) {
+    for (let e = this.head; e !== undefined && list.length < limit; e = e.next) {
       const idle = e.inFlight > 0 ? 0 : t - e.lastUse
       list.push({
         key: e.key,

@@ -136,7 +136,7 @@ export interface LazyMetrics {
   /** Remembered negative results. */
   negative: number
   max: number
-  /** The live instances, most recently used first. */
+  /** The live instances, most recently used first: the first 200 (`live` counts all). */
   instances: Array<{ key: string; age: number; idle: number; inFlight: number; requests: number }>
 }
 

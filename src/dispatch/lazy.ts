@@ -57,6 +57,9 @@ export interface KeyRule {
   extra: Array<{ match: string; target: Target }>
 }
 
+/** Instances listed in metrics (the most recently used); `live` counts them all. */
+const LISTED = 200
+
 export class LazyDispatcher extends BaseDispatcher {
   readonly #rule: KeyRule
   readonly #cache: Cache<Target, DispatchContext>
@@ -171,7 +174,8 @@ export class LazyDispatcher extends BaseDispatcher {
   }
 
   _tree(metrics: boolean): MetricsNode {
-    const instances = this.#cache.instances()
+    // The most recently used only: a tree with 100,000 tenants stays cheap to read.
+    const instances = this.#cache.instances(metrics ? LISTED : 21)
     const keys = instances.slice(0, 20).map((info) => info.key)
     const live = keys.length === 0 ? 'none live' : `live: ${keys.join(', ')}`
     const children: NonNullable<MetricsNode['children']> = [
