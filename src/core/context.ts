@@ -25,8 +25,6 @@ export abstract class DispatchContext extends Trail implements RequestView {
   leaf: Leaf | undefined = undefined
   /** Leases to release when the response ends (lazily created instances). */
   leases: Release[] | undefined = undefined
-  /** The entry counts the answer it makes (the Fetch entry: its Response's status). */
-  readonly countsAtEntry: boolean = false
   /** The dispatch of an outer switchyard entry whose leaf this request came through. */
   outer: DispatchContext | undefined = undefined
   /** A failure of this request was reported: the funnel reports once per request. */
@@ -56,6 +54,11 @@ export abstract class DispatchContext extends Trail implements RequestView {
     this.path = parsed.path
     this.query = parsed.query
     this.exact = parsed.exact
+  }
+
+  /** The entry counts the answer it makes (the Fetch entry: its Response's status). */
+  get countsAtEntry(): boolean {
+    return false
   }
 
   abstract header(name: string): string | undefined

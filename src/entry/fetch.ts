@@ -82,7 +82,9 @@ interface NodeBindings {
 export class FetchContext extends DispatchContext {
   readonly request: Request
   // Node leaves replayed for it answer into a Response, which dispatchFetch counts.
-  override readonly countsAtEntry = true
+  override get countsAtEntry(): boolean {
+    return true
+  }
 
   constructor(request: Request, rest: unknown[], trustProxy: boolean) {
     const url = request.url
