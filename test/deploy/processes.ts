@@ -1,5 +1,5 @@
-// The processes of the deploy test: `switchyard serve` backends (each in a process group of
-// its own, so a test can kill a whole machine), nginx and HAProxy started on loopback ports
+// The processes of the deploy test: `switchyard serve` backends (a test kills a whole
+// machine by its process group), nginx and HAProxy started on loopback ports
 // with the shipped configurations from deploy/, their addresses replaced.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -36,8 +36,10 @@ export function findBinary(name: string): string | undefined {
   return undefined
 }
 
-function start(command: string, args: string[], group: boolean): Omit<Proc, 'port'> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: group })
+// Each in a process group of its own: killing the group also ends what it forked (a killed
+// nginx master would leave its workers, holding our pipes, behind).
+function start(command: string, args: string[]): Omit<Proc, 'port'> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   started.add(child)
   child.once('exit', () => started.delete(child))
   let text = ''
@@ -54,7 +56,7 @@ function start(command: string, args: string[], group: boolean): Omit<Proc, 'por
     output: () => text,
     killGroup: () => {
       try {
-        process.kill(group ? -pid : pid, 'SIGKILL')
+        process.kill(-pid, 'SIGKILL')
       } catch {}
     },
   }
@@ -64,10 +66,7 @@ function start(command: string, args: string[], group: boolean): Omit<Proc, 'por
 export function killAll(): void {
   for (const child of started) {
     try {
-      process.kill(
-        child.spawnfile === process.execPath ? -(child.pid as number) : (child.pid as number),
-        'SIGKILL',
-      )
+      process.kill(-(child.pid as number), 'SIGKILL')
     } catch {}
   }
 }
@@ -83,11 +82,14 @@ export async function waitFor<T>(get: () => T | undefined, ms: number, what: str
 /** A `switchyard serve` of the tenant app with the flags deploy/ documents, workers 2. */
 export async function startBackend(): Promise<Proc> {
   const args = ['--import', TSX, BIN, 'serve', APP, '--host', '127.0.0.1', '--port', '0']
-  const proc = start(
-    process.execPath,
-    [...args, '--workers', '2', '--affinity', 'host', '--trust-proxy'],
-    true,
-  )
+  const proc = start(process.execPath, [
+    ...args,
+    '--workers',
+    '2',
+    '--affinity',
+    'host',
+    '--trust-proxy',
+  ])
   const url = await waitFor(
     () => /listening on (\S+)/.exec(proc.output())?.[1],
     20_000,
@@ -146,17 +148,13 @@ export async function startBalancer(
     ]
     writeFileSync(join(dir, 'nginx.conf'), `${main.join('\n')}\n`)
     const nginx = findBinary('nginx') as string
-    proc = start(
-      nginx,
-      ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],
-      false,
-    )
+    proc = start(nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')])
   } else {
     let conf = readFileSync(join(ROOT, 'deploy/haproxy.cfg'), 'utf8')
     conf = substitute(conf, /10\.0\.0\.1\d:5000/g, backends.length, backend)
     conf = substitute(conf, /bind :80\b/g, 1, () => `bind 127.0.0.1:${port}`)
     writeFileSync(join(dir, 'haproxy.cfg'), conf)
-    proc = start(findBinary('haproxy') as string, ['-db', '-f', join(dir, 'haproxy.cfg')], false)
+    proc = start(findBinary('haproxy') as string, ['-db', '-f', join(dir, 'haproxy.cfg')])
   }
   // Up once it answers a tenant (every backend healthy for HAProxy's checks too).
   await waitForAnswer(port, proc)
