@@ -13,7 +13,7 @@ import { FOREIGN, headEnd, headHost, MORE } from '../src/server/affinity-head.ts
 import { acceptConnection } from '../src/server/affinity-worker.ts'
 import { Rendezvous } from '../src/server/rendezvous.ts'
 import { creations, getHost, type HostReply, tenantHosts } from './deploy/http.ts'
-import { type Cli, killChildren, startCli, until } from './fixtures/serve-cli.ts'
+import { type Cli, killChildren, runCli, startCli, until } from './fixtures/serve-cli.ts'
 import { exchange } from './support/raw.ts'
 
 const APP = fileURLToPath(new URL('deploy/tenant-app.ts', import.meta.url))
@@ -36,6 +36,14 @@ async function pidsOf(port: number, hosts: string[], rounds: number) {
 
 const single = (pids: Map<string, Set<string>>) =>
   new Map([...pids].map(([host, set]) => [host, [...set].join(',')]))
+
+describe('switchyard serve --affinity: usage', () => {
+  it('a value other than host or none exits 2 and says which are allowed', async () => {
+    const { code, stderr } = await runCli([APP, '--affinity', 'sideways'])
+    assert.equal(code, 2)
+    assert.match(stderr, /--affinity must be "host" or "none", got "sideways"/)
+  })
+})
 
 describe('switchyard serve --workers 2 --affinity host', () => {
   let cli: Cli
