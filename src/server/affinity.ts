@@ -94,6 +94,11 @@ function stopReading(socket: Socket): void {
   }
 }
 
+interface Queued {
+  head: Buffer
+  host: string | undefined
+}
+
 /**
  * Routes to the worker in charge of the host, or to any worker when there is none.
  *
@@ -104,11 +109,6 @@ function stopReading(socket: Socket): void {
  * acknowledged the last, and drops its queue when a worker dies: what was still queued for
  * a dead worker is routed again, once the ring no longer holds it.
  */
-interface Queued {
-  head: Buffer
-  host: string | undefined
-}
-
 export function handOver(ring: Rendezvous<Worker>): HeadRouting['route'] {
   const queues = new Map<Worker, Map<Socket, Queued>>()
   // A worker whose channel failed a write is dying: skip it until the ring lets it go.
@@ -123,7 +123,8 @@ export function handOver(ring: Rendezvous<Worker>): HeadRouting['route'] {
     queue.set(socket, { head, host })
     const message: HandedConnection = { switchyard: CONNECTION, head: head.toString('base64') }
     chosen.send(message, socket, { keepOpen: true }, (error) => {
-      queue.delete(socket)
+      // Not in the queue any more: routed again when its worker died; the new send owns it.
+      if (!queue.delete(socket)) return
       if (error === null) return void socket.destroy()
       failed.add(chosen)
       route(socket, head, host)
@@ -138,7 +139,9 @@ export function handOver(ring: Rendezvous<Worker>): HeadRouting['route'] {
       queues.delete(worker)
       // After cluster's own 'exit' listeners, which take the worker out of the ring.
       setImmediate(() => {
-        for (const [socket, again] of created) route(socket, again.head, again.host)
+        const left = [...created]
+        created.clear()
+        for (const [socket, again] of left) route(socket, again.head, again.host)
       })
     })
     return created
