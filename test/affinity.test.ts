@@ -66,6 +66,29 @@ describe('switchyard serve --workers 2 --affinity host', () => {
     for (const [key, where] of created) assert.equal(where.length, 1, `${key}: ${where}`)
   })
 
+  it('loses nothing sent after the head while connections wait to be handed over', async () => {
+    // 40 at once, so sockets queue in the primary (Node sends one handle at a time): each
+    // sends a head, then a pipelined request a moment later, then its FIN (half-close).
+    const one = (i: number) =>
+      new Promise<string>((resolve) => {
+        const host = HOSTS[i % HOSTS.length] as string
+        const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true })
+        let text = ''
+        socket.on('data', (chunk) => {
+          text += chunk
+        })
+        socket.on('error', () => {})
+        socket.on('close', () => resolve(text))
+        socket.write(`GET /first HTTP/1.1\r\nHost: ${host}\r\n\r\n`, () => {
+          setTimeout(() => socket.end(`GET /second HTTP/1.1\r\nHost: ${host}\r\n\r\n`), 5)
+        })
+        setTimeout(() => socket.destroy(), 5000)
+      })
+    const texts = await Promise.all(Array.from({ length: 40 }, (_, i) => one(i)))
+    const answered = texts.map((text) => text.match(/HTTP\/1\.1 200/g)?.length ?? 0)
+    assert.deepEqual(answered, new Array(40).fill(2), 'both requests of every connection answered')
+  })
+
   it('serves every Host of a kept-alive connection in its worker, correctly', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
     const replies: HostReply[] = []

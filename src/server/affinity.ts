@@ -81,11 +81,14 @@ function readFirstHead(socket: Socket, routing: HeadRouting, max: number): void 
 /**
  * Stops the primary reading before the socket is sent: once a socket's handle is sent,
  * Node discards whatever the sending side still reads from it (a body, a pipelined
- * request), so it must read nothing more. `pause()` alone keeps libuv reading; stopping the
- * handle is the only way, through its (long-stable) internal `_handle.readStop()`.
+ * request, an EOF it would answer by ending the shared socket), so it must read nothing
+ * more. `pause()` alone keeps libuv reading; stopping the handle is the only way, through
+ * its (long-stable) internal `_handle.readStop()`. The stream's own read-ahead would start
+ * the handle again on the next tick, so its `_read` becomes a no-op first.
  */
 function stopReading(socket: Socket): void {
   socket.pause()
+  ;(socket as unknown as { _read: () => void })._read = () => {}
   const handle = (socket as unknown as { _handle?: { readStop?(): number; reading?: boolean } })
     ._handle
   if (typeof handle?.readStop === 'function') {
