@@ -48,6 +48,15 @@ const list: Config[] = [
     note: 'the hand-written limit for tenant lookup: one Map.get on the Host header',
   },
   {
+    name: 'map-100k',
+    label: 'hand-written Map from Host to handler, 100,000 hosts',
+    group: 'baseline',
+    vs: [],
+    keys: 100_000,
+    request: tenant,
+    note: 'the same limit at 100,000 hosts',
+  },
+  {
     name: 'node-http-spread',
     label: 'bare node:http, requests over 100,000 hosts',
     group: 'baseline',
@@ -146,7 +155,7 @@ const list: Config[] = [
       group: 'switchyard',
       vs:
         n === 100_000
-          ? ['subdomains-1', 'node-http-spread', 'node-http', 'express-vhost-1k']
+          ? ['map-100k', 'subdomains-1', 'node-http-spread', 'node-http', 'express-vhost-1k']
           : n === 1
             ? ['node-http', 'express-vhost-1k']
             : n === 10_000
@@ -225,6 +234,7 @@ export const targets: Array<{ name: string; baseline: string; factor: number }> 
   { name: 'mount-fetch-plain', baseline: 'hono-server-plain', factor: 0.95 },
   { name: 'hosts-10k', baseline: 'map-10k', factor: 0.95 },
   { name: 'subdomains-10k', baseline: 'map-10k', factor: 0.95 },
+  { name: 'subdomains-100k', baseline: 'map-100k', factor: 0.95 },
   { name: 'mount-1k', baseline: 'mount-node', factor: 0.95 },
   { name: 'subdomains-100k', baseline: 'subdomains-1', factor: 0.9 },
   ...['hosts-10k', 'subdomains-1k', 'subdomains-100k'].map((name) => ({
