@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http'
+import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
 import { after, describe, it } from 'node:test'
@@ -68,6 +69,28 @@ describe('request counts', () => {
     await sleep(250)
     assert.deepEqual(counts(app), { aborted: 2, ok: 0, client: 0, server: 0 })
     assert.deepEqual(counts(app, '/t'), { aborted: 1, ok: 0, client: 0, server: 0 })
+  })
+
+  it('over HTTP/2, a stream cancelled before the answer is aborted; an answered one, 2xx', async () => {
+    const app = mount(null, {
+      '/hang': hang,
+      '/ok': (_req: IncomingMessage, res: ServerResponse) => res.end('ok'),
+    })
+    const server = createHttp2Server(toNodeListener(app, { onError: () => {} }) as never)
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const session = connectHttp2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    const ok = session.request({ ':path': '/ok' })
+    ok.resume()
+    await once(ok, 'end')
+    const cancelled = session.request({ ':path': '/hang' })
+    cancelled.on('error', () => {})
+    await sleep(50)
+    cancelled.close()
+    await sleep(100)
+    session.close()
+    server.close()
+    assert.deepEqual(counts(app), { aborted: 1, ok: 1, client: 0, server: 0 })
   })
 
   it('an error page rendered asynchronously is counted with its status', async () => {
