@@ -12,6 +12,7 @@ import {
   type Lease,
 } from '../src/cache/cache.ts'
 import { Emitter } from '../src/cache/emitter.ts'
+import { type Deferred, deferred } from './support/deferred.ts'
 
 interface App {
   key: string
@@ -22,16 +23,6 @@ let ids = 0
 const app = (key: string): App => ({ key, id: ++ids })
 /** Runs every pending microtask and one turn of the event loop; no timer involved. */
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
-
-const deferred = <T>() => {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
 
 /** A cache that tracks, from the outside, which instances exist (created, not disposed). */
 function tracked(options: CacheOptions<App>, factory: Factory<App, unknown> = app) {
@@ -378,7 +369,7 @@ describe('InstanceCache properties', () => {
         const disposed = new Map<App, number>()
         const leases = new Map<App, number>()
         const held: Lease<App>[] = []
-        const creations: Array<ReturnType<typeof deferred<App | null>>> = []
+        const creations: Array<Deferred<App | null>> = []
         let mode: 'sync' | 'null' | 'async' = 'sync'
         let creates = 0
         let evicts = 0

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { type CacheOptions, type Factory, InstanceCache, type Lease } from '../src/cache/cache.ts'
+import { deferred } from './support/deferred.ts'
 
 interface App {
   key: string
@@ -42,16 +43,6 @@ async function lease<T>(result: Lease<T> | null | Promise<Lease<T> | null>): Pro
   const value = await result
   assert.ok(value !== null)
   return value
-}
-
-const deferred = <T>() => {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
 }
 
 describe('InstanceCache', () => {

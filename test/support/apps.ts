@@ -22,6 +22,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { Hono } from 'hono'
 import Koa from 'koa'
 import { type Dispatcher, type MountInfo, mount, mountInfo } from '../../src/index.ts'
+import { type Deferred, deferred } from './deferred.ts'
 
 /** Stands in for `undefined` in JSON (mountInfo().key is undefined outside lazy dispatchers). */
 export const UNDEFINED = '<undefined>'
@@ -41,27 +42,6 @@ export interface InfoBody {
   xfp: string | null
   /** mountInfo() of the request object the app got, `key` serialized; null if undefined. */
   info: SerializedInfo | null
-}
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve(value: T): void
-  settled: boolean
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  const d: Deferred<T> = {
-    promise: new Promise<T>((r) => {
-      resolve = r
-    }),
-    resolve(value) {
-      d.settled = true
-      resolve(value)
-    },
-    settled: false,
-  }
-  return d
 }
 
 /** What a test watches on a `/hang` route. */
