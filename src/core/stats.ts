@@ -60,3 +60,16 @@ export class Trail {
     if (this.#more !== undefined) for (const stats of this.#more) stats.count(status)
   }
 }
+
+/**
+ * Counts an answer given before a leaf was invoked: on the dispatchers passed, or on the
+ * root when none was (or when the request failed before it had a context at all).
+ */
+export function countUnresolved(
+  trail: Trail | undefined,
+  status: number,
+  root: DispatcherStats | undefined,
+): void {
+  if (trail === undefined) root?.count(status)
+  else trail.count(status, root)
+}

@@ -4,6 +4,7 @@ import { type EntryConfig, entryConfig } from '../core/config.ts'
 import { DispatchContext } from '../core/context.ts'
 import { HttpError } from '../core/errors.ts'
 import { type Leaf, resolve, statsOf, type Target, toTarget } from '../core/leaf.ts'
+import { countUnresolved } from '../core/stats.ts'
 import type { App, ErrorReporter } from '../core/types.ts'
 import { FETCH_INVOKERS } from '../invoke/fetch.ts'
 import { fetchAnswerer } from '../invoke/fetch-answer.ts'
@@ -64,8 +65,7 @@ export async function dispatchFetch(
     return ctx.leases === undefined ? response : releaseWithBody(response, ctx)
   } catch (error) {
     const answer = fail(error, ctx, config, fetchAnswerer(request, ctx?.originalUrl ?? request.url))
-    if (ctx === undefined) statsOf(target)?.count(answer.status)
-    else ctx.count(answer.status, statsOf(target))
+    countUnresolved(ctx, answer.status, statsOf(target))
     return answer
   }
 }

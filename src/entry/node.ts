@@ -2,10 +2,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type EntryConfig, type ErrorRenderer, entryConfig } from '../core/config.ts'
 import { type Leaf, resolve, statsOf, toTarget } from '../core/leaf.ts'
-import type { DispatcherStats } from '../core/stats.ts'
+import { countUnresolved, type DispatcherStats } from '../core/stats.ts'
 import type { App, ErrorReporter } from '../core/types.ts'
 import { fetchBridge } from '../invoke/fetch-bridge.ts'
-import { failNode, invokeNode } from '../invoke/node.ts'
+import { failNode, invokeNode, sentStatus } from '../invoke/node.ts'
 import '../invoke/replay.ts'
 import { NodeContext } from './node-context.ts'
 
@@ -79,11 +79,7 @@ function failUnresolved(
   failNode(error, ctx, req, res, config)
   if (ctx?.leaf !== undefined) return
   // An error page may be rendered asynchronously (dev): count what was sent, once sent.
-  const count = () => {
-    const status = res.headersSent ? res.statusCode : 0
-    if (ctx === undefined) root?.count(status)
-    else ctx.count(status, root)
-  }
+  const count = () => countUnresolved(ctx, sentStatus(res), root)
   if (res.writableEnded || res.destroyed) count()
   else res.once('close', count)
 }

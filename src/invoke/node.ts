@@ -88,9 +88,13 @@ function gone(req: IncomingMessage, res: ServerResponse): boolean {
   return res.destroyed || req.socket?.destroyed === true
 }
 
-/** Counts the status sent, or 0 if none was (the client left first). */
-export function countAnswer(ctx: DispatchContext, res: ServerResponse): void {
-  if (!ctx.countsAtEntry) ctx.count(res.headersSent ? res.statusCode : 0, undefined)
+/** The status sent, or 0 if none was (the client left first). */
+export function sentStatus(res: ServerResponse): number {
+  return res.headersSent ? res.statusCode : 0
+}
+
+function countAnswer(ctx: DispatchContext, res: ServerResponse): void {
+  if (!ctx.countsAtEntry) ctx.count(sentStatus(res), undefined)
 }
 
 export function failNode(

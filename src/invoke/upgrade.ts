@@ -10,7 +10,7 @@ import type { EntryConfig } from '../core/config.ts'
 import type { DispatchContext } from '../core/context.ts'
 import { describeError } from '../core/errors.ts'
 import type { Leaf, LeafKind } from '../core/leaf.ts'
-import type { DispatcherStats } from '../core/stats.ts'
+import { countUnresolved, type DispatcherStats } from '../core/stats.ts'
 import { isThenable } from '../core/thenable.ts'
 import type { UpgradeHandler } from '../core/types.ts'
 import { type Answerer, fail } from './funnel.ts'
@@ -85,9 +85,7 @@ export function failUpgrade(
 ): void {
   fail(error, ctx, config, upgradeAnswerer(u))
   // Before any dispatcher (a malformed target or Host), the root counts it.
-  const status = describeError(error).status
-  if (ctx === undefined) root?.count(status)
-  else ctx.count(status, root)
+  countUnresolved(ctx, describeError(error).status, root)
 }
 
 function upgradeAnswerer(u: Upgrade): Answerer<void> {
