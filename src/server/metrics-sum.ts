@@ -4,14 +4,10 @@
 // busy or just gone is counted by its last reply. The counts of workers that have gone are
 // kept, so a sum of counters never decreases while the primary lives.
 import { AggregatorRegistry, type Registry } from 'prom-client'
-import { askWorker, type IpcPort } from '../metrics/channel.ts'
+import { askWorker } from '../metrics/channel.ts'
+import type { WorkerPort } from '../metrics/dashboard-source.ts'
 
 type Families = Awaited<ReturnType<Registry['getMetricsAsJSON']>>
-
-export interface Worker {
-  pid: number | undefined
-  port: IpcPort
-}
 
 /** How long one worker may take to answer a scrape, in ms. */
 const BOUND = 1000
@@ -23,7 +19,7 @@ export class WorkerSums {
   #gone: Families = []
 
   /** Prometheus text: the sum over `workers` (and over the workers gone before them). */
-  async text(workers: Worker[]): Promise<string> {
+  async text(workers: WorkerPort[]): Promise<string> {
     const replies = await Promise.all(
       workers.map(async ({ pid, port }) => {
         const reply = await askWorker(port, { op: 'prometheus' }, BOUND).catch(() => undefined)
