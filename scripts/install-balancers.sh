@@ -24,4 +24,5 @@ else
 fi
 PATH="$PATH:/usr/sbin"
 nginx -v 2>&1
-haproxy -v | head -1
+# sed reads to the end: head would close the pipe early, and pipefail turns SIGPIPE into exit 141.
+haproxy -v | sed -n 1p
