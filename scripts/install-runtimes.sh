@@ -30,6 +30,6 @@ fi
 
 bin="$dir/node_modules/.bin"
 echo "bun $("$bin/bun" --version)"
-"$bin/deno" --version | head -n 1
+"$bin/deno" --version | sed -n 1p # not head: see install-balancers.sh
 echo "workerd $("$bin/workerd" --version | sed 's/^workerd //')"
 echo "miniflare $MINIFLARE"
