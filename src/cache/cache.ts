@@ -76,11 +76,11 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
     const entry = this.#map.get(key)
     if (entry !== undefined) {
       if (entry.state === LIVE) {
-        // Without idleTimeout, the one branch a hit pays for expiry.
+        // Without idleTimeout, the one branch a hit pays for expiry; its last use is
+        // written on release (a leased record is never idle).
         if (this.#expiry === undefined) {
           entry.inFlight++
           entry.requests++
-          entry.lastUse = entry.acquired = now()
           this.#lru.toFront(entry)
           this.counters.hits++
           return entry

@@ -14,25 +14,28 @@ export const DISPOSED = 3
  * A negative record (the factory returned nothing) keeps `instance` undefined.
  */
 export class Entry<T> implements Lease<T> {
+  // Fields in the order a hit reads them. Times start as numbers, so V8 keeps them as
+  // doubles written in place: a release allocates nothing.
+  state = LIVE
   inFlight = 0
   requests = 0
-  readonly created: number
-  /** Last acquire or release. */
-  lastUse: number
-  /** Last acquire: the LRU order. Release does not move a record, so a hit touches no
-   * neighbours twice. */
-  acquired: number
+  readonly instance: T
   /** Neighbours in the LRU list: `prev` was used more recently. */
   prev: Entry<T> | undefined = undefined
   next: Entry<T> | undefined = undefined
+  readonly created = now()
+  /** Last release (or acquire, with idle expiry). */
+  lastUse = this.created
+  /** Last acquire, kept with idle expiry only: the order it reaps in. */
+  acquired = this.created
+  readonly key: string
+  readonly list: Lru<T>
 
-  constructor(
-    readonly key: string,
-    readonly instance: T,
-    public state: number,
-    readonly list: Lru<T>,
-  ) {
-    this.created = this.lastUse = this.acquired = now()
+  constructor(key: string, instance: T, state: number, list: Lru<T>) {
+    this.state = state
+    this.instance = instance
+    this.key = key
+    this.list = list
   }
 
   release(): void {
@@ -78,8 +81,7 @@ export class Lru<T> {
     this.push(entry)
   }
 
-  /** The records as InstanceInfo, most recently used first. */
-  /** The first `limit` records (most recently used first). */
+  /** The first `limit` records as InstanceInfo, most recently used first. */
   snapshot(t: number, limit = Number.POSITIVE_INFINITY): InstanceInfo[] {
     const list: InstanceInfo[] = []
     for (let e = this.head; e !== undefined && list.length < limit; e = e.next) {
