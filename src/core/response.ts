@@ -2,10 +2,10 @@
 // override makes `Response` its lightweight class, of which a native Response (from
 // `fetch()`, or made before the override) is not an instance. Both carry the tag.
 export function isResponse(value: unknown): value is Response {
+  // Objects only: a Node handler's usual `undefined` is answered by the first test.
   return (
-    value instanceof Response ||
-    (typeof value === 'object' &&
-      value !== null &&
-      Object.prototype.toString.call(value) === '[object Response]')
+    typeof value === 'object' &&
+    value !== null &&
+    (value instanceof Response || Object.prototype.toString.call(value) === '[object Response]')
   )
 }
