@@ -1,6 +1,7 @@
-// When a request's lease on its instance ends: at once for a response its app completed
-// before returning, on 'close' for one still being written, and never before an app's own
-// promise settles.
+// When a request's lease on its instance ends: when its response has finished and closed
+// (not when the app calls res.end(): the end callback, 'finish' listeners such as
+// on-finished's and the bytes still going out to a slow client come later), and never
+// before the app's own promise settles.
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -9,9 +10,11 @@ import { it } from 'node:test'
 import { subdomains } from '../src/index.ts'
 import { toNodeListener } from '../src/node.ts'
 
-function request(port: number, host: string) {
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown
+
+function request(port: number, host: string, path = '/') {
   return new Promise<string>((resolve, reject) => {
-    get({ port, headers: { host } }, (res) => {
+    get({ port, path, headers: { host } }, (res) => {
       let body = ''
       res.on('data', (chunk) => {
         body += chunk
@@ -21,63 +24,60 @@ function request(port: number, host: string) {
   })
 }
 
-it('a lease ends when the response does: at once if complete, else on close or after the promise', async () => {
-  // Set by the apps when they run; read by the test.
-  const hooks: { finishLater?: () => void; settle?: () => void } = {}
-  const call = (hook: (() => void) | undefined) => hook?.()
-  const apps: Record<string, (req: IncomingMessage, res: ServerResponse) => unknown> = {
-    sync: (_req, res) => res.end('sync'),
-    later: (_req, res) => {
-      hooks.finishLater = () => res.end('later')
-    },
-    // Ends the response at once, then keeps working in its instance.
-    working: async (_req, res) => {
-      res.end('working')
-      await new Promise<void>((resolve) => {
-        hooks.settle = resolve
-      })
-    },
-  }
-  const tenants = subdomains('example.com', (key) => apps[key] ?? null)
-  const listener = toNodeListener(tenants)
-  const inFlight = (key: string) => tenants.instances().find((i) => i.key === key)?.inFlight
-  const afterReturn: Record<string, number | undefined> = {}
-  const server = createServer((req, res) => {
-    listener(req, res)
-    const key = req.headers.host?.split('.')[0] as string
-    // Read right after the listener returns, before the response's 'close'.
-    if (inFlight(key) !== undefined) afterReturn[key] = inFlight(key)
-  }).listen(0, '127.0.0.1')
+async function serve(tenants: ReturnType<typeof subdomains>) {
+  const server = createServer(toNodeListener(tenants)).listen(0, '127.0.0.1')
   await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
+  return { server, port: (server.address() as AddressInfo).port }
+}
+
+it("an instance invalidated under a request is disposed after the response's end callback and 'finish'", async () => {
+  const log: string[] = []
+  let disposed = false
+  const tenants = subdomains(
+    'example.com',
+    (key): Handler =>
+      (req, res) => {
+        if (req.url === '/swap') tenants.invalidate(key) // with this very request in flight
+        res.on('finish', () => log.push(`finish, disposed: ${disposed}`))
+        res.end('ok', () => log.push(`end callback, disposed: ${disposed}`))
+      },
+    {
+      dispose: () => {
+        disposed = true
+        log.push('dispose')
+      },
+    },
+  )
+  const { server, port } = await serve(tenants)
   try {
-    // First requests create the instances (asynchronously); the second ones are hits.
-    await request(port, 'sync.example.com')
-    assert.equal(await request(port, 'sync.example.com'), 'sync')
-    assert.equal(afterReturn.sync, 0, 'a complete response holds no lease once its app returned')
+    await request(port, 'a.example.com')
+    log.length = 0
+    assert.equal(await request(port, 'a.example.com', '/swap'), 'ok')
+    while (!disposed) await new Promise((resolve) => setTimeout(resolve, 5))
+    assert.deepEqual(log, ['finish, disposed: false', 'end callback, disposed: false', 'dispose'])
+  } finally {
+    server.close()
+    await tenants.close()
+  }
+})
 
-    const first = request(port, 'later.example.com')
-    while (hooks.finishLater === undefined) await new Promise((resolve) => setTimeout(resolve, 5))
-    call(hooks.finishLater)
-    await first
-    hooks.finishLater = undefined
-    const second = request(port, 'later.example.com')
-    while (hooks.finishLater === undefined) await new Promise((resolve) => setTimeout(resolve, 5))
-    assert.equal(afterReturn.later, 1, 'a response still open keeps its lease')
-    call(hooks.finishLater)
-    assert.equal(await second, 'later')
-    while (inFlight('later') !== 0) await new Promise((resolve) => setTimeout(resolve, 5))
-
-    await request(port, 'working.example.com')
-    call(hooks.settle)
-    hooks.settle = undefined
-    assert.equal(await request(port, 'working.example.com'), 'working')
-    assert.equal(afterReturn.working, 1, "an app's pending promise keeps the lease")
+it("an app's pending promise keeps the lease after its response has ended", async () => {
+  const hooks: { settle?: () => void } = {}
+  const tenants = subdomains('example.com', (): Handler => async (_req, res) => {
+    res.end('working')
+    await new Promise<void>((resolve) => {
+      hooks.settle = resolve
+    })
+  })
+  const { server, port } = await serve(tenants)
+  const inFlight = () => tenants.instances()[0]?.inFlight
+  try {
+    assert.equal(await request(port, 'a.example.com'), 'working')
     await new Promise((resolve) => setTimeout(resolve, 20))
-    assert.equal(inFlight('working'), 1, 'still held while the promise is pending')
-    call(hooks.settle)
+    assert.equal(inFlight(), 1, 'held while the promise is pending, the response long closed')
+    hooks.settle?.()
     await new Promise((resolve) => setImmediate(resolve))
-    assert.equal(inFlight('working'), 0)
+    assert.equal(inFlight(), 0)
   } finally {
     server.close()
     await tenants.close()

@@ -51,7 +51,8 @@ export function invokeNode(
   prepareNodeRequest(req, ctx)
   // The client may have gone while an instance was being created: no 'close' will come.
   if (ctx.leases !== undefined && gone(req, res)) {
-    done(ctx, res)
+    ctx.release()
+    countAnswer(ctx, res)
     return
   }
   try {
@@ -76,16 +77,11 @@ export function invokeNode(
   } catch (error) {
     failNode(error, ctx, req, res, config)
   }
-  // A response already complete (or a client gone) is done with its instance: its leases
-  // are released (after the app's promise, if held) and its answer counted now, with no
-  // listener. Otherwise that happens on 'close', which comes later (never within this call).
-  if (res.writableEnded || gone(req, res)) done(ctx, res)
+  // 'close' comes later (never within this call), unless the client had already gone:
+  // leases are released, and the answer counted, then. A response already complete (or a
+  // client gone) without leases is counted now.
+  if (ctx.leases === undefined && (res.writableEnded || gone(req, res))) countAnswer(ctx, res)
   else res.on('close', onClose)
-}
-
-function done(ctx: DispatchContext, res: ServerResponse): void {
-  ctx.release()
-  countAnswer(ctx, res)
 }
 
 function gone(req: IncomingMessage, res: ServerResponse): boolean {
@@ -113,7 +109,10 @@ export function failNode(
 
 // Shared by every response: no closure per request. The context rides on the request.
 function onClose(this: ServerResponse): void {
-  for (let ctx = contextOf(this.req); ctx !== undefined; ctx = ctx.outer) done(ctx, this)
+  for (let ctx = contextOf(this.req); ctx !== undefined; ctx = ctx.outer) {
+    ctx.release()
+    countAnswer(ctx, this)
+  }
 }
 
 // A Workers-style `(request, env, ctx) => Response` has three parameters, so it was taken
