@@ -63,12 +63,15 @@ it("an instance invalidated under a request is disposed after the response's end
 
 it("an app's pending promise keeps the lease after its response has ended", async () => {
   const hooks: { settle?: () => void } = {}
-  const tenants = subdomains('example.com', (): Handler => async (_req, res) => {
-    res.end('working')
-    await new Promise<void>((resolve) => {
-      hooks.settle = resolve
-    })
-  })
+  const tenants = subdomains(
+    'example.com',
+    (): Handler => async (_req, res) => {
+      res.end('working')
+      await new Promise<void>((resolve) => {
+        hooks.settle = resolve
+      })
+    },
+  )
   const { server, port } = await serve(tenants)
   const inFlight = () => tenants.instances()[0]?.inFlight
   try {
