@@ -205,16 +205,30 @@ test('bad patterns throw a TypeError naming the pattern and the problem', () => 
   assert.throws(() => new HostTable({ 'a b': 1 }, 'vhosts()'), /^TypeError: vhosts\(\): /)
 })
 
-test('exact lookups return one precomputed object, even among 10,000 hosts', () => {
-  const patterns: Record<string, number> = {}
-  for (let i = 0; i < 10_000; i++) patterns[`tenant${i}.example.com`] = i
+test('exact lookups give the value itself, even among 10,000 hosts', () => {
+  const patterns: Record<string, { id: number }> = {}
+  for (let i = 0; i < 10_000; i++) patterns[`tenant${i}.example.com`] = { id: i }
   const table = new HostTable(patterns)
-  const first = table.match('tenant7777.example.com')
-  assert.deepEqual(first, { value: 7777, params: undefined, pattern: 'tenant7777.example.com' })
-  assert.equal(table.match('tenant7777.example.com'), first) // the same object, not a copy
-  assert.equal(table.match(`tenant${7777}.example.com`), first)
-  assert.equal(hit(table, 'tenant0.example.com'), 0)
+  const value = patterns['tenant7777.example.com']
+  assert.equal(table.exact('tenant7777.example.com'), value) // the value, no record around it
+  assert.equal(table.exact(`tenant${7777}.example.com`), value)
+  assert.deepEqual(table.match('tenant7777.example.com'), {
+    value,
+    params: undefined,
+    pattern: 'tenant7777.example.com',
+  })
+  assert.equal(table.exact('tenant10000.example.com'), undefined)
+  assert.equal(hit(table, 'tenant0.example.com'), patterns['tenant0.example.com'])
   assert.equal(hit(table, 'tenant10000.example.com'), undefined)
+})
+
+test('exact() answers only exact patterns; matchPattern() all the others', () => {
+  const table = new HostTable({ 'a.example.com': 'exact', '*.example.com': 'wild', '*': 'all' })
+  assert.equal(table.exact('a.example.com'), 'exact')
+  assert.equal(table.exact('b.example.com'), undefined)
+  assert.equal(table.matchPattern('b.example.com')?.value, 'wild')
+  assert.equal(table.matchPattern('a.example.com')?.value, 'wild') // exact is not its business
+  assert.equal(table.matchPattern('other.org')?.value, 'all')
 })
 
 test('wildcard and catch-all hits are precomputed too; capture params are fresh', () => {

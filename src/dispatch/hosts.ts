@@ -26,7 +26,10 @@ class HostsDispatcher extends BaseDispatcher {
   }
 
   _resolve(ctx: DispatchContext): Leaf | Promise<Leaf> {
-    const match = this.#table.match(ctx.host)
+    const host = ctx.host
+    const exact = this.#table.exact(host)
+    if (exact !== undefined) return resolve(exact, ctx)
+    const match = this.#table.matchPattern(host)
     if (match === undefined) return resolve(this.#fallback, ctx)
     if (match.params !== undefined) {
       ctx.params = ctx.params === undefined ? match.params : { ...ctx.params, ...match.params }

@@ -34,7 +34,10 @@ const NONE: readonly never[] = []
 const CAPTURE = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/
 
 export class HostTable<T> {
-  readonly #exact = new Map<string, HostMatch<T>>()
+  // Exact hosts map straight to their value: a hit reads no record in between, which under
+  // load (caches cold between requests) is one dependent memory read less per request.
+  readonly #exact = new Map<string, T>()
+  readonly #exactPatterns = new Map<string, string>() // host → the pattern as given
   readonly #wildcards = new Map<string, HostMatch<T>>() // by suffix: `example.com`
   readonly #captures = new Map<string, Capture<T>[]>() // by literal suffix, '' if none
   readonly #captureKeys = new Map<string, string>() // `{}.example.com` → pattern, for duplicates
@@ -52,8 +55,18 @@ export class HostTable<T> {
 
   /** The pattern for an already normalized host (see `parseHost`): exact > capture > wildcard > `*`. */
   match(host: string): HostMatch<T> | undefined {
-    const exact = this.#exact.get(host)
-    if (exact !== undefined) return exact
+    const value = this.#exact.get(host)
+    if (value === undefined) return this.matchPattern(host)
+    return { value, params: undefined, pattern: this.#exactPatterns.get(host) as string }
+  }
+
+  /** The value of an exact host pattern: one Map probe, and nothing allocated. */
+  exact(host: string): T | undefined {
+    return this.#exact.get(host)
+  }
+
+  /** The pattern for a host no exact pattern names: capture > wildcard > `*`. */
+  matchPattern(host: string): HostMatch<T> | undefined {
     // Labels of an IPv6 literal are not labels: only exact patterns and `*` apply to it.
     if (host.charCodeAt(0) !== 91 /* [ */) {
       const captured = this.#captures.size > 0 ? this.#matchCapture(host) : undefined
@@ -127,9 +140,10 @@ export class HostTable<T> {
       return 'capture'
     }
     const host = normalizeDomain(pattern, context, 'host pattern')
-    const other = this.#exact.get(host)
-    if (other !== undefined) throw fail(`duplicate of ${JSON.stringify(other.pattern)}`)
-    this.#exact.set(host, { value, params: undefined, pattern })
+    const other = this.#exactPatterns.get(host)
+    if (other !== undefined) throw fail(`duplicate of ${JSON.stringify(other)}`)
+    this.#exact.set(host, value)
+    this.#exactPatterns.set(host, pattern)
     return 'exact'
   }
 
