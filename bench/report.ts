@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os'
 import { drawChart } from './chart.ts'
 import { type Config, configs, type Group, targets } from './configs.ts'
 import type { Round } from './load.ts'
+import type { PairedRatios } from './paired.ts'
 
 export interface Ratio {
   baseline: string
@@ -32,7 +33,19 @@ export interface Report {
   machine: string
   settings: Record<string, unknown>
   results: Summary[]
-  targets: Array<{ name: string; baseline: string; factor: number; rps: number; cpu: number }>
+  /** Paired rounds (bench/paired.ts), when the run measured them: the A/A pair first. */
+  paired?: PairedRatios[]
+  targets: Target[]
+}
+
+export interface Target {
+  name: string
+  baseline: string
+  factor: number
+  rps: number
+  cpu: number
+  /** The lowest and highest pair ratio, when the ratio is a median of paired rounds. */
+  range?: { rps: [number, number]; cpu: [number, number] }
 }
 
 const median = (xs: number[]) => {
@@ -84,13 +97,21 @@ export function summarize(rounds: Map<string, Round[]>): Summary[] {
   return out
 }
 
-export function checkTargets(results: Summary[]): Report['targets'] {
+/** Each target's ratio: the median of its paired rounds if there are any, else best rounds. */
+export function checkTargets(results: Summary[], paired: PairedRatios[] = []): Target[] {
   const byName = new Map(results.map((s) => [s.name, s]))
-  return targets.flatMap((t) => {
+  return targets.flatMap((t): Target[] => {
+    const pairs = paired.find((p) => p.name === t.name && p.baseline === t.baseline)
+    if (pairs !== undefined) {
+      return [{ ...t, rps: median(pairs.rps), cpu: median(pairs.cpu), range: rangeOf(pairs) }]
+    }
     const ratio = byName.get(t.name)?.ratios.find((r) => r.baseline === t.baseline)
     return ratio === undefined ? [] : [{ ...t, rps: ratio.rps, cpu: ratio.cpu }]
   })
 }
+
+const span = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)]
+const rangeOf = (p: PairedRatios) => ({ rps: span(p.rps), cpu: span(p.cpu) })
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US')
 const x = (n: number) => (n >= 10 ? n.toFixed(0) : n.toFixed(2))
@@ -120,8 +141,23 @@ const HEAD = [
 function targetLines(report: Report): string[] {
   return report.targets.map((t) => {
     const pass = (v: number) => (v >= t.factor ? 'ok' : 'MISSED')
-    return `${labelOf(t.name)} ≥ ${t.factor} × ${labelOf(t.baseline)}: req/s ${x(t.rps)} ${pass(t.rps)}, CPU ${x(t.cpu)} ${pass(t.cpu)}`
+    const of = (v: number, range?: [number, number]) =>
+      range === undefined ? x(v) : `${x(v)} (${x(range[0])}–${x(range[1])})`
+    return `${labelOf(t.name)} ≥ ${t.factor} × ${labelOf(t.baseline)}: req/s ${of(t.rps, t.range?.rps)} ${pass(t.rps)}, CPU ${of(t.cpu, t.range?.cpu)} ${pass(t.cpu)}`
   })
+}
+
+/** How the target ratios were measured, and the A/A pair's noise. */
+function targetsHeading(report: Report): string {
+  const paired = report.paired ?? []
+  if (paired.length === 0) return 'Targets (DESIGN §6), best round against best round:'
+  const aa = paired.find((p) => p.name === 'node-http-aa')
+  const noise =
+    aa === undefined
+      ? ''
+      : `; the A/A pair (bare node:http against itself): req/s ${x(median(aa.rps))} (${x(Math.min(...aa.rps))}–${x(Math.max(...aa.rps))}), CPU ${x(median(aa.cpu))} (${x(Math.min(...aa.cpu))}–${x(Math.max(...aa.cpu))})`
+  const n = paired[0]?.rps.length ?? 0
+  return `Targets (DESIGN §6), each the median of ${n} paired rounds against its baseline (lowest–highest pair)${noise}:`
 }
 
 export function printTable(report: Report): void {
@@ -129,9 +165,7 @@ export function printTable(report: Report): void {
   const widths = HEAD.map((_, i) => Math.max(...table.map((row) => (row[i] as string).length)))
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ')
   console.log(`\n${report.machine}\n\n${table.map(line).join('\n')}\n`)
-  console.log(
-    `Targets (DESIGN §6), best round against best round:\n  ${targetLines(report).join('\n  ')}`,
-  )
+  console.log(`${targetsHeading(report)}\n  ${targetLines(report).join('\n  ')}`)
 }
 
 export function markdown(report: Report): string {
@@ -148,6 +182,8 @@ export function markdown(report: Report): string {
     ...table.map((row) => `| ${row.join(' | ')} |`),
     '',
     ...notes,
+    '',
+    targetsHeading(report),
     '',
     ...targetLines(report).map((line) => `- ${line}`),
     '',

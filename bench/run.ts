@@ -1,11 +1,13 @@
 // npm run bench [-- --quick] [-- --only node-http,mount-node] [-- --rounds 5 --duration 3]
-//   [-- --tool autocannon|wrk] (default: wrk when installed) [-- --connections 50]
+//   [-- --pairs 3 --pair-duration 2] [-- --tool autocannon|wrk] [-- --connections 50]
 // Starts every configuration as its own server process, then loads them round-robin (each
 // round of each configuration preceded by a warm-up), reading the server's CPU time around
-// each measured round. Writes bench/results/latest.{json,md,svg}.
+// each measured round: the table. Then the targets in paired rounds (bench/paired.ts): their
+// ratios. Writes bench/results/latest.{json,md,svg}.
 import { parseArgs } from 'node:util'
 import { type Config, configs } from './configs.ts'
 import { chooseTool, pinning, type Round, type RunningServer, round, startServer } from './load.ts'
+import { pairedRounds } from './paired.ts'
 import { checkTargets, machine, printTable, type Report, summarize, write } from './report.ts'
 
 const { values } = parseArgs({
@@ -14,6 +16,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     rounds: { type: 'string' },
     duration: { type: 'string' },
+    pairs: { type: 'string' },
+    'pair-duration': { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string', default: '50' },
     tool: { type: 'string', default: 'auto' },
@@ -23,6 +27,8 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 3))
 const duration = Number(values.duration ?? (values.quick ? 2 : 5))
 const warmup = Number(values.warmup ?? 1)
+const pairs = Number(values.pairs ?? (values.quick ? 0 : 3))
+const pairDuration = Number(values['pair-duration'] ?? 2)
 const connections = Number(values.connections)
 const names = values.only?.split(',').map((s) => s.trim()) ?? [...configs.keys()]
 for (const name of names) {
@@ -66,6 +72,14 @@ try {
     }
   }
   const summaries = summarize(results)
+  const paired =
+    pairs > 0
+      ? await pairedRounds(
+          new Map(servers.map((server) => [server.config.name, server])),
+          { pairs, duration: pairDuration, warmup: 0.5, connections, tool },
+          console.log,
+        )
+      : []
   const report: Report = {
     date: new Date().toISOString(),
     machine: description,
@@ -75,10 +89,13 @@ try {
       warmup,
       connections,
       loader,
-      summary: `${loader}, ${connections} connections, ${rounds} interleaved round${rounds === 1 ? '' : 's'} of ${duration} s after ${warmup} s of warm-up`,
+      pairs,
+      pairDuration,
+      summary: `${loader}, ${connections} connections, ${rounds} interleaved round${rounds === 1 ? '' : 's'} of ${duration} s after ${warmup} s of warm-up${pairs > 0 ? `; targets in ${pairs} paired rounds of ${pairDuration} s each side` : ''}`,
     },
     results: summaries,
-    targets: checkTargets(summaries),
+    ...(paired.length > 0 ? { paired } : {}),
+    targets: checkTargets(summaries, paired),
   }
   printTable(report)
   write(report, values.out)
