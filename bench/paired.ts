@@ -1,10 +1,13 @@
 // Paired rounds for the targets: each target and its baseline loaded back to back, first one
-// then the other in alternating order, several times. A target's ratio is the median of its
-// pairs' ratios. On a shared machine two rounds seconds apart see much the same interference,
-// where the round-robin rounds of one configuration are minutes apart; the A/A pair (the bare
-// server against itself) shows the noise left.
-import { targets } from './configs.ts'
-import { type Round, type RunningServer, round, type Tool } from './load.ts'
+// then the other in alternating order, each pair in two server processes of its own started
+// for it. A target's ratio is the median of its pairs' ratios. On a shared machine two
+// rounds seconds apart see much the same interference, where the round-robin rounds of one
+// configuration are minutes apart; and one server process can run 20 % faster or slower
+// than another of the same code for its whole life (the same configuration measured 0.78
+// and 1.15 × another in two runs), so every pair has new ones. The A/A pair (the bare server
+// against itself) shows the noise left.
+import { type Config, configs, targets } from './configs.ts'
+import { type Round, type RunningServer, round, startServer, type Tool } from './load.ts'
 
 export interface PairedRatios {
   name: string
@@ -21,6 +24,8 @@ export interface PairSettings {
   warmup: number
   connections: number
   tool: Tool
+  /** The command prefix that pins a server to its core. */
+  pin: string[]
 }
 
 /** The A/A pair first, then every target whose two servers are running. */
@@ -36,26 +41,35 @@ export function pairsToMeasure(running: Set<string>): Array<{ name: string; base
 }
 
 export async function pairedRounds(
-  servers: Map<string, RunningServer>,
+  names: string[],
   settings: PairSettings,
   log: (line: string) => void,
 ): Promise<PairedRatios[]> {
   const out: PairedRatios[] = []
-  const { pairs, duration, warmup, connections, tool } = settings
-  for (const { name, baseline } of pairsToMeasure(new Set(servers.keys()))) {
+  const { pairs, duration, warmup, connections, tool, pin } = settings
+  const measure = (server: RunningServer) => round(server, warmup, duration, connections, tool)
+  const start = (name: string) => startServer(configs.get(name) as Config, pin)
+  for (const { name, baseline } of pairsToMeasure(new Set(names))) {
     const ratios: PairedRatios = { name, baseline, rps: [], cpu: [] }
-    const target = servers.get(name) as RunningServer
-    const base = servers.get(baseline) as RunningServer
     for (let i = 0; i < pairs; i++) {
-      const measure = (server: RunningServer) => round(server, warmup, duration, connections, tool)
+      const base = await start(baseline)
+      const target = await start(name).catch((error: unknown) => {
+        base.stop()
+        throw error
+      })
       let t: Round
       let b: Round
-      if (i % 2 === 0) {
-        b = await measure(base)
-        t = await measure(target)
-      } else {
-        t = await measure(target)
-        b = await measure(base)
+      try {
+        if (i % 2 === 0) {
+          b = await measure(base)
+          t = await measure(target)
+        } else {
+          t = await measure(target)
+          b = await measure(base)
+        }
+      } finally {
+        base.stop()
+        target.stop()
       }
       ratios.rps.push(t.rps / b.rps)
       ratios.cpu.push(b.cpuPerRequest / t.cpuPerRequest)

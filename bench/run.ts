@@ -72,11 +72,12 @@ try {
     }
   }
   const summaries = summarize(results)
+  stopAll() // the paired rounds start servers of their own
   const paired =
     pairs > 0
       ? await pairedRounds(
-          new Map(servers.map((server) => [server.config.name, server])),
-          { pairs, duration: pairDuration, warmup: 0.5, connections, tool },
+          names,
+          { pairs, duration: pairDuration, warmup: 2, connections, tool, pin: pin.server },
           console.log,
         )
       : []
