@@ -100,9 +100,7 @@ const mounted1k = measure(
   '/backend/x',
   ['localhost'],
 )
-const table = Object.fromEntries(
-  tenants(10_000).map((host) => [host, fresh()]),
-)
+const table = Object.fromEntries(tenants(10_000).map((host) => [host, fresh()]))
 const exact = measure(
   'hosts, 10,000 exact hosts',
   toNodeListener(hosts(table)),
