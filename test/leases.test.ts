@@ -3,32 +3,15 @@
 // on-finished's and the bytes still going out to a slow client come later), and never
 // before the app's own promise settles.
 import assert from 'node:assert/strict'
-import { once } from 'node:events'
-import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { it } from 'node:test'
 import { subdomains } from '../src/index.ts'
-import { toNodeListener } from '../src/node.ts'
+import { listen, send } from './support/http.ts'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown
 
-function request(port: number, host: string, path = '/') {
-  return new Promise<string>((resolve, reject) => {
-    get({ port, path, headers: { host } }, (res) => {
-      let body = ''
-      res.on('data', (chunk) => {
-        body += chunk
-      })
-      res.on('end', () => resolve(body))
-    }).on('error', reject)
-  })
-}
-
-async function serve(tenants: ReturnType<typeof subdomains>) {
-  const server = createServer(toNodeListener(tenants)).listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return { server, port: (server.address() as AddressInfo).port }
-}
+const request = async (port: number, host: string, path = '/') =>
+  (await send(port, path, { host })).body
 
 it("an instance invalidated under a request is disposed after the response's end callback and 'finish'", async () => {
   const log: string[] = []
@@ -48,7 +31,7 @@ it("an instance invalidated under a request is disposed after the response's end
       },
     },
   )
-  const { server, port } = await serve(tenants)
+  const { port, close } = await listen(tenants)
   try {
     await request(port, 'a.example.com')
     log.length = 0
@@ -56,7 +39,7 @@ it("an instance invalidated under a request is disposed after the response's end
     while (!disposed) await new Promise((resolve) => setTimeout(resolve, 5))
     assert.deepEqual(log, ['finish, disposed: false', 'end callback, disposed: false', 'dispose'])
   } finally {
-    server.close()
+    await close()
     await tenants.close()
   }
 })
@@ -72,7 +55,7 @@ it("an app's pending promise keeps the lease after its response has ended", asyn
       })
     },
   )
-  const { server, port } = await serve(tenants)
+  const { port, close } = await listen(tenants)
   const inFlight = () => tenants.instances()[0]?.inFlight
   try {
     assert.equal(await request(port, 'a.example.com'), 'working')
@@ -82,7 +65,7 @@ it("an app's pending promise keeps the lease after its response has ended", asyn
     await new Promise((resolve) => setImmediate(resolve))
     assert.equal(inFlight(), 0)
   } finally {
-    server.close()
+    await close()
     await tenants.close()
   }
 })
