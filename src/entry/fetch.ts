@@ -81,8 +81,9 @@ interface NodeBindings {
 
 export class FetchContext extends DispatchContext {
   readonly request: Request
-  // Node leaves replayed for it answer into a Response, which dispatchFetch counts.
-  override get countsAtEntry(): boolean {
+  // Node leaves replayed for it answer into a Response, which dispatchFetch counts and whose
+  // body ends the leases.
+  override get answeredAtEntry(): boolean {
     return true
   }
 
