@@ -1,7 +1,7 @@
 // When a request's lease on its instance ends: when its response has finished and closed
 // (not when the app calls res.end(): the end callback, 'finish' listeners such as
 // on-finished's and the bytes still going out to a slow client come later), and never
-// before the app's own promise settles; through the Fetch entry, when its Response body is read.
+// before the app's own promise settles.
 import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { it } from 'node:test'
@@ -66,30 +66,6 @@ it("an app's pending promise keeps the lease after its response has ended", asyn
     assert.equal(inFlight(), 0)
   } finally {
     await close()
-    await tenants.close()
-  }
-})
-
-it("through the Fetch entry, a Node leaf's instance outlives its unread Response body", async () => {
-  await import('../src/node.ts') // the Fetch entry replays Node leaves through it
-  const log: string[] = []
-  const tenants = subdomains(
-    'example.com',
-    (): Handler => (_req, res) => res.end(Buffer.alloc(4 * 1024 * 1024, 97)),
-    { dispose: () => void log.push('dispose') },
-  )
-  try {
-    await (await tenants.fetch(new Request('http://a.example.com/'))).arrayBuffer()
-    const response = await tenants.fetch(new Request('http://a.example.com/'))
-    // The app has long ended its response; the body waits, unread, in the Response.
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    assert.equal(tenants.instances()[0]?.inFlight, 1)
-    tenants.invalidate('a')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    assert.equal(log.length, 0, 'not disposed while its body is unread')
-    assert.equal((await response.arrayBuffer()).byteLength, 4 * 1024 * 1024)
-    while (!log.includes('dispose')) await new Promise((resolve) => setTimeout(resolve, 5))
-  } finally {
     await tenants.close()
   }
 })

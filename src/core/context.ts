@@ -56,11 +56,8 @@ export abstract class DispatchContext extends Trail implements RequestView {
     this.exact = parsed.exact
   }
 
-  /**
-   * The entry's own answer is the request's (the Fetch entry's Response): the entry counts
-   * its status and ends the leases with its body, not a Node leaf replayed for it.
-   */
-  get answeredAtEntry(): boolean {
+  /** The entry counts the answer it makes (the Fetch entry: its Response's status). */
+  get countsAtEntry(): boolean {
     return false
   }
 

@@ -81,9 +81,8 @@ interface NodeBindings {
 
 export class FetchContext extends DispatchContext {
   readonly request: Request
-  // Node leaves replayed for it answer into a Response, which dispatchFetch counts and whose
-  // body ends the leases.
-  override get answeredAtEntry(): boolean {
+  // Node leaves replayed for it answer into a Response, which dispatchFetch counts.
+  override get countsAtEntry(): boolean {
     return true
   }
 

@@ -94,7 +94,7 @@ export function sentStatus(res: ServerResponse): number {
 }
 
 function countAnswer(ctx: DispatchContext, res: ServerResponse): void {
-  if (!ctx.answeredAtEntry) ctx.count(sentStatus(res), undefined)
+  if (!ctx.countsAtEntry) ctx.count(sentStatus(res), undefined)
 }
 
 export function failNode(
@@ -110,10 +110,8 @@ export function failNode(
 // Shared by every response: no closure per request. The context rides on the request.
 function onClose(this: ServerResponse): void {
   for (let ctx = contextOf(this.req); ctx !== undefined; ctx = ctx.outer) {
-    // A Fetch entry's leases end with its Response's body, which may still be unread.
-    if (ctx.answeredAtEntry) continue
     ctx.release()
-    ctx.count(sentStatus(this), undefined)
+    countAnswer(ctx, this)
   }
 }
 
