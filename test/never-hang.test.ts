@@ -2,10 +2,10 @@
 // nothing gets a documented outcome through either entry, and a Workers-style handler taken
 // for Connect middleware by its arity answers 500 with a log that says what to do.
 import assert from 'node:assert/strict'
-import { createServer, request } from 'node:http'
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import { after, describe, it } from 'node:test'
 import express from 'express'
-import { type App, type ErrorContext, mount, toFetchHandler } from '../src/index.ts'
+import { type App, type ErrorContext, mount, subdomains, toFetchHandler } from '../src/index.ts'
 import { serve, toNodeListener } from '../src/node.ts'
 
 type Reply = { status: number; headers: Record<string, unknown>; body: string }
@@ -95,6 +95,36 @@ describe('a leaf that never answers', () => {
     } finally {
       await running.close()
     }
+  })
+})
+
+describe('a Node leaf answering 101 to a request that asked for no upgrade', () => {
+  it('gets 500 through fetch(), logged, and its lazily created instance is released', async () => {
+    const errors: string[] = []
+    let disposed = 0
+    const tenants = subdomains(
+      'example.com',
+      () => (_req: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(101, { upgrade: 'websocket', connection: 'upgrade' })
+        res.end()
+      },
+      { dispose: () => void disposed++ },
+    )
+    const fetch = toFetchHandler(tenants, {
+      timeout: 10_000, // the answer must come from the 101 itself, not the timeout
+      onError: (error) => void errors.push(String((error as Error).message)),
+    })
+    const started = Date.now()
+    const response = await fetch(new Request('http://a.example.com/'))
+    assert.equal(response.status, 500)
+    assert.ok(Date.now() - started < 5_000)
+    assert.ok(
+      errors.some((m) => m.includes('101 Switching Protocols')),
+      errors.join('; '),
+    )
+    assert.equal(tenants.instances()[0]?.inFlight, 0)
+    await tenants.close()
+    assert.equal(disposed, 1)
   })
 })
 

@@ -77,6 +77,19 @@ export const replayToNode: FetchInvoker = (leaf, ctx, request, rest, config) => 
     outgoing.once('close', () => {
       clearTimeout(timer)
       request.signal.removeEventListener('abort', abort)
+      // Closed with no response (after one, this does nothing): never leave the caller waiting.
+      reject(new HttpError(500, 'No response from the app', { logged: true }))
+    })
+    // The request asked for no upgrade (its Upgrade header is not forwarded), so a 101 is the
+    // app's mistake; without this listener Node would drop the pipe without a word.
+    outgoing.once('upgrade', (_res, socket) => {
+      socket.destroy()
+      reject(
+        new HttpError(
+          500,
+          'The app answered 101 Switching Protocols to a request that asked for no upgrade',
+        ),
+      )
     })
     // The replayed side has the funnel, which already answered or reported; a connection
     // that ends without a response is the app's doing (or the client's abort).
