@@ -74,11 +74,15 @@ export const replayToNode: FetchInvoker = (leaf, ctx, request, rest, config) => 
     }
     const abort = () => outgoing.destroy(request.signal.reason)
     request.signal.addEventListener('abort', abort, { once: true })
+    // The replayed side has the funnel, which already answered or reported; a connection
+    // that ends without a response is the app's doing (or the client's abort). After a
+    // response this does nothing; without one it never leaves the caller waiting.
+    const noResponse = (cause?: unknown) =>
+      reject(new HttpError(500, 'No response from the app', { cause, logged: true }))
     outgoing.once('close', () => {
       clearTimeout(timer)
       request.signal.removeEventListener('abort', abort)
-      // Closed with no response (after one, this does nothing): never leave the caller waiting.
-      reject(new HttpError(500, 'No response from the app', { logged: true }))
+      noResponse()
     })
     // The request asked for no upgrade (its Upgrade header is not forwarded), so a 101 is the
     // app's mistake; without this listener Node would drop the pipe without a word.
@@ -91,11 +95,7 @@ export const replayToNode: FetchInvoker = (leaf, ctx, request, rest, config) => 
         ),
       )
     })
-    // The replayed side has the funnel, which already answered or reported; a connection
-    // that ends without a response is the app's doing (or the client's abort).
-    outgoing.once('error', (error) =>
-      reject(new HttpError(500, 'No response from the app', { cause: error, logged: true })),
-    )
+    outgoing.once('error', noResponse)
     outgoing.once('response', (res) => {
       clearTimeout(timer)
       // One request per connection: once its answer has arrived, the pipe is done.
