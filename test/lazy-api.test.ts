@@ -104,6 +104,37 @@ describe('lazy dispatcher API', () => {
     assert.deepEqual(disposed, ['k'])
   })
 
+  it('a request aborted after its Response arrived ends the lease, its body never read', async () => {
+    const disposed: string[] = []
+    const cancelled: unknown[] = []
+    const app = lazy(
+      (r) => r.header('x-key') ?? null,
+      () => (_request: Request) =>
+        new Response(
+          new ReadableStream({
+            pull: () => new Promise(() => {}), // a body that never ends
+            cancel: (reason) => void cancelled.push(reason),
+          }),
+        ),
+      { dispose: (_app, key) => disposed.push(key) },
+    )
+    const controller = new AbortController()
+    const request = new Request('http://h/', {
+      headers: { 'x-key': 'k' },
+      signal: controller.signal,
+    })
+    const response = await app.fetch(request)
+    assert.equal(response.status, 200)
+    assert.equal(app.instances()[0]?.inFlight, 1)
+    app.invalidate('k')
+    await sleep(10)
+    assert.deepEqual(disposed, [], 'held while the request stands')
+    controller.abort(new Error('gone'))
+    await sleep(10)
+    assert.deepEqual(disposed, ['k'], 'released without anyone reading or cancelling the body')
+    assert.equal(cancelled.length, 1, "the app's body is cancelled")
+  })
+
   it('answers 503 with Retry-After when more creations are asked for than maxCreating', async () => {
     let release: () => void = () => {}
     const gate = new Promise<void>((resolve) => {
