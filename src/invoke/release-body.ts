@@ -9,8 +9,12 @@ export function releaseWithBody(
   signal: AbortSignal | undefined,
 ): Response {
   const body = response.body
-  if (body === null || signal?.aborted === true) {
-    if (body !== null) body.cancel(signal?.reason).catch(() => {})
+  if (body === null) {
+    ctx.release()
+    return response
+  }
+  if (signal?.aborted === true) {
+    body.cancel(signal.reason).catch(() => {})
     ctx.release()
     return response
   }
