@@ -92,7 +92,7 @@ export async function startServer(config: Config, pin: string[]): Promise<Runnin
 }
 
 /** The first and last distinct request must get 200 "hello" before anything is measured. */
-async function check({ config, port }: RunningServer): Promise<void> {
+export async function check({ config, port }: RunningServer): Promise<void> {
   for (const i of new Set([0, config.keys - 1])) {
     const { path, host } = config.request(i)
     const body = await new Promise<string>((resolve, reject) => {

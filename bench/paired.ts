@@ -1,13 +1,16 @@
-// Paired rounds for the targets: each target and its baseline loaded back to back, first one
-// then the other in alternating order, each pair in two server processes of its own started
-// for it. A target's ratio is the median of its pairs' ratios. On a shared machine two
-// rounds seconds apart see much the same interference, where the round-robin rounds of one
-// configuration are minutes apart; and one server process can run 20 % faster or slower
-// than another of the same code for its whole life (the same configuration measured 0.78
-// and 1.15 × another in two runs), so every pair has new ones. The A/A pair (the bare server
-// against itself) shows the noise left.
+// Paired rounds for the targets. Each pair is one server process holding both the target and
+// its baseline behind one listener, and serving one or the other in quarter-second segments
+// (A B B A …) under one continuous load; each side's CPU time and requests are summed over its
+// segments. On this kind of shared machine the cost of a request drifts by 10 % within
+// seconds and differs by as much between processes of the same code, which two back-to-back
+// rounds cannot separate from a 5 % difference; segments this short see the same drift on
+// both sides. The price: both sides share one heap and one JIT, so the baseline runs among
+// the target's objects and code. Each pair has a new process; a target's ratio is the median
+// of its pairs. The A/A pair (the bare server against itself) shows the noise left.
+// A target whose baseline cannot answer its requests (Express + vhost at 1,000 hosts) is not
+// paired: its ratio is the best rounds'.
 import { type Config, configs, targets } from './configs.ts'
-import { type Round, type RunningServer, round, startServer, type Tool } from './load.ts'
+import { check, load, type RunningServer, startServer, type Tool } from './load.ts'
 
 export interface PairedRatios {
   name: string
@@ -20,24 +23,37 @@ export interface PairedRatios {
 
 export interface PairSettings {
   pairs: number
+  /** Seconds of alternation measured per pair (after two of warm-up). */
   duration: number
-  warmup: number
   connections: number
   tool: Tool
   /** The command prefix that pins a server to its core. */
   pin: string[]
 }
 
-/** The A/A pair first, then every target whose two servers are running. */
-export function pairsToMeasure(running: Set<string>): Array<{ name: string; baseline: string }> {
+const SEGMENT_MS = 250
+const WARMUP_SEGMENTS = 8
+
+/** The A/A pair first, then every pairable target whose two configurations were asked for. */
+export function pairsToMeasure(wanted: Set<string>): Array<{ name: string; baseline: string }> {
   const list = [{ name: 'node-http-aa', baseline: 'node-http' }, ...targets]
   const seen = new Set<string>()
   return list.filter(({ name, baseline }) => {
     const key = `${name} ${baseline}`
-    if (seen.has(key) || !running.has(name) || !running.has(baseline)) return false
+    if (seen.has(key) || !wanted.has(name) || !wanted.has(baseline)) return false
+    if (!answersAlike(configs.get(name) as Config, configs.get(baseline) as Config)) return false
     seen.add(key)
     return true
   })
+}
+
+/** Whether the baseline answers every request of the target: the bare servers answer any. */
+function answersAlike(target: Config, baseline: Config): boolean {
+  if (baseline.name.startsWith('node-http') || baseline.name.startsWith('hono-server')) return true
+  const mine = (c: Config) => Array.from({ length: c.keys }, (_, i) => JSON.stringify(c.request(i)))
+  if (target.keys > baseline.keys) return false
+  const theirs = new Set(mine(baseline))
+  return mine(target).every((r) => theirs.has(r))
 }
 
 export async function pairedRounds(
@@ -46,33 +62,35 @@ export async function pairedRounds(
   log: (line: string) => void,
 ): Promise<PairedRatios[]> {
   const out: PairedRatios[] = []
-  const { pairs, duration, warmup, connections, tool, pin } = settings
-  const measure = (server: RunningServer) => round(server, warmup, duration, connections, tool)
-  const start = (name: string) => startServer(configs.get(name) as Config, pin)
+  const { pairs, duration, connections, tool, pin } = settings
   for (const { name, baseline } of pairsToMeasure(new Set(names))) {
     const ratios: PairedRatios = { name, baseline, rps: [], cpu: [] }
+    const target = configs.get(name) as Config
+    // Side 0 is the baseline, side 1 the target; both get the target's requests.
+    const pair: Config = { ...target, name: `${baseline}+${name}` }
     for (let i = 0; i < pairs; i++) {
-      const base = await start(baseline)
-      const target = await start(name).catch((error: unknown) => {
-        base.stop()
-        throw error
-      })
-      let t: Round
-      let b: Round
+      const server = await startServer(pair, pin)
       try {
-        if (i % 2 === 0) {
-          b = await measure(base)
-          t = await measure(target)
-        } else {
-          t = await measure(target)
-          b = await measure(base)
+        await server.ask({ use: 1 }, 'using')
+        await check(server)
+        await alternate(server, WARMUP_SEGMENTS, connections, tool)
+        const segments = Math.max(4, Math.round((duration * 1000) / SEGMENT_MS / 4) * 4)
+        // Pairs start on alternate sides: A B B A … then B A A B …
+        const parts = await alternate(server, segments, connections, tool, i % 2)
+        const side = (k: number) => {
+          const own = parts.filter((p) => p.side === k)
+          const requests = own.reduce((sum, p) => sum + p.requests, 0)
+          const cpu = own.reduce((sum, p) => sum + p.cpu, 0)
+          const ms = own.reduce((sum, p) => sum + p.ms, 0)
+          return { rps: (requests / ms) * 1000, cpu: cpu / Math.max(1, requests) }
         }
+        const b = side(0)
+        const t = side(1)
+        ratios.rps.push(t.rps / b.rps)
+        ratios.cpu.push(b.cpu / t.cpu)
       } finally {
-        base.stop()
-        target.stop()
+        server.stop()
       }
-      ratios.rps.push(t.rps / b.rps)
-      ratios.cpu.push(b.cpuPerRequest / t.cpuPerRequest)
     }
     log(
       `paired ${name} / ${baseline}: req/s ${ratios.rps.map((r) => r.toFixed(2)).join(' ')}, CPU ${ratios.cpu.map((r) => r.toFixed(2)).join(' ')}`,
@@ -80,4 +98,35 @@ export async function pairedRounds(
     out.push(ratios)
   }
   return out
+}
+
+interface Segment {
+  side: number
+  /** µs of CPU time */
+  cpu: number
+  requests: number
+  ms: number
+}
+
+/** `segments` quarter seconds under continuous load, the sides in A B B A order. */
+async function alternate(
+  server: RunningServer,
+  segments: number,
+  connections: number,
+  tool: Tool,
+  first = 0,
+): Promise<Segment[]> {
+  const order = Array.from({ length: segments }, (_, k) => ((k + 1) % 4 < 2 ? first : 1 - first))
+  const seconds = Math.ceil((segments * SEGMENT_MS) / 1000 + 1)
+  const loading = load(server, seconds, connections, tool)
+  // Every connection open and busy before the first segment starts.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const parts = (await server.ask(
+    { alternate: { order, ms: SEGMENT_MS } },
+    'alternated',
+  )) as Segment[]
+  const loaded = await loading
+  if (loaded.failures > 0)
+    throw new Error(`${server.config.name}: ${loaded.failures} requests failed`)
+  return parts
 }

@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [-- --only node-http,mount-node] [-- --rounds 5 --duration 3]
-//   [-- --pairs 3 --pair-duration 2] [-- --tool autocannon|wrk] [-- --connections 50]
+//   [-- --pairs 3 --pair-duration 8] [-- --tool autocannon|wrk] [-- --connections 50]
 // Starts every configuration as its own server process, then loads them round-robin (each
 // round of each configuration preceded by a warm-up), reading the server's CPU time around
 // each measured round: the table. Then the targets in paired rounds (bench/paired.ts): their
@@ -28,7 +28,7 @@ const rounds = Number(values.rounds ?? (values.quick ? 1 : 3))
 const duration = Number(values.duration ?? (values.quick ? 2 : 5))
 const warmup = Number(values.warmup ?? 1)
 const pairs = Number(values.pairs ?? (values.quick ? 0 : 3))
-const pairDuration = Number(values['pair-duration'] ?? 2)
+const pairDuration = Number(values['pair-duration'] ?? 8)
 const connections = Number(values.connections)
 const names = values.only?.split(',').map((s) => s.trim()) ?? [...configs.keys()]
 for (const name of names) {
@@ -77,7 +77,7 @@ try {
     pairs > 0
       ? await pairedRounds(
           names,
-          { pairs, duration: pairDuration, warmup: 2, connections, tool, pin: pin.server },
+          { pairs, duration: pairDuration, connections, tool, pin: pin.server },
           console.log,
         )
       : []

@@ -1,7 +1,7 @@
 // One benchmark configuration per process: builds it, pre-creates its live tenants, listens
 // on 127.0.0.1 and prints the port. Under the orchestrator it answers 'cpu' IPC messages
 // with its CPU time, read between rounds (and profiles on request: bench/profile.ts).
-//   node --import tsx bench/servers.ts <config> [port]
+//   node --import tsx bench/servers.ts <config>[+<config>] [port]
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createAdaptorServer } from '@hono/node-server'
 import express from 'express'
@@ -137,23 +137,67 @@ const builders: Record<string, () => Server | Promise<Server>> = {
   },
 }
 
-const name = process.argv[2] ?? ''
-const build = builders[name]
-if (build === undefined || !configs.has(name)) {
-  console.error(`usage: servers.ts <config> [port]; configs: ${Object.keys(builders).join(', ')}`)
+// One configuration, or two joined by '+' behind one listener that serves either, switched
+// over IPC: paired rounds alternate the two every quarter second in one process (paired.ts).
+const names = (process.argv[2] ?? '').split('+')
+if (names.length > 2 || names.some((name) => builders[name] === undefined || !configs.has(name))) {
+  console.error(
+    `usage: servers.ts <config>[+<config>] [port]; configs: ${Object.keys(builders).join(', ')}`,
+  )
   process.exit(2)
 }
-const server = await build()
+type Listener = (req: IncomingMessage, res: ServerResponse) => void
+const built: Server[] = []
+for (const name of names) built.push(await (builders[name] as () => Server | Promise<Server>)())
+const sides = built.map((server) => {
+  const [listener] = server.listeners('request')
+  if (typeof listener !== 'function') throw new Error('a configuration without a request listener')
+  return (listener as Listener).bind(server)
+})
+let side = sides[0] as Listener
+let served = 0
+const server: Server =
+  sides.length === 1
+    ? (built[0] as Server)
+    : createServer((req, res) => {
+        served++
+        side(req, res)
+      })
 server.keepAliveTimeout = 60_000
 server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => {
   const address = server.address()
   console.log(typeof address === 'object' && address !== null ? address.port : address)
 })
-// 'cpu' → CPU time so far; { profile: 'start' | file } → profiling on, then written to file.
+
+/** Serves `order[k]` for `ms`, segment after segment: CPU time and requests of each. */
+async function alternate(order: number[], ms: number) {
+  const parts: Array<{ side: number; cpu: number; requests: number; ms: number }> = []
+  for (const k of order) {
+    side = sides[k] as Listener
+    const cpu = process.cpuUsage()
+    const requests = served
+    const start = performance.now()
+    await new Promise((resolve) => setTimeout(resolve, ms))
+    const used = process.cpuUsage(cpu)
+    const took = performance.now() - start
+    parts.push({ side: k, cpu: used.user + used.system, requests: served - requests, ms: took })
+  }
+  return parts
+}
+
+// 'cpu' → CPU time so far; { use: k } → serve side k; { alternate: { order, ms } } → the
+// segments; { profile: 'start' | file } → profiling on, then written to file.
 process.on('message', async (message: unknown) => {
   if (message === 'cpu') {
     process.send?.({ cpu: process.cpuUsage() })
-  } else if (typeof message === 'object' && message !== null && 'profile' in message) {
+  } else if (typeof message !== 'object' || message === null) {
+  } else if ('use' in message) {
+    side = sides[(message as { use: number }).use] as Listener
+    process.send?.({ using: true })
+  } else if ('alternate' in message) {
+    const { order, ms } = (message as { alternate: { order: number[]; ms: number } }).alternate
+    process.send?.({ alternated: await alternate(order, ms) })
+  } else if ('profile' in message) {
     const { profile } = message as { profile: string }
     const { startProfile, stopProfile } = await import('./profiler.ts')
     await (profile === 'start' ? startProfile() : stopProfile(profile))
