@@ -23,8 +23,6 @@ export abstract class DispatchContext extends Trail implements RequestView {
   key: string | undefined = undefined
   /** The leaf the request resolved to. */
   leaf: Leaf | undefined = undefined
-  /** Leases to release when the response ends (lazily created instances). */
-  leases: Release[] | undefined = undefined
   /** The dispatch of an outer switchyard entry whose leaf this request came through. */
   outer: DispatchContext | undefined = undefined
   /** A failure of this request was reported: the funnel reports once per request. */
@@ -94,8 +92,24 @@ export abstract class DispatchContext extends Trail implements RequestView {
     return sent !== undefined && isSameOriginPath(sent) ? sent.replace(/\/+$/, '') + base : base
   }
 
+  /** The first lease on a lazily created instance (most requests hold one at most). */
+  #lease: Release | undefined = undefined
+  /** Leases of nested lazy dispatchers after the first. */
+  #moreLeases: Release[] | undefined = undefined
   #holds = 0
   #releaseWhenFree = false
+
+  /** Whether the request holds a lease, to release when its response ends. */
+  get leased(): boolean {
+    return this.#lease !== undefined
+  }
+
+  /** Holds `lease` until the response ends: release() releases it once. */
+  lease(lease: Release): void {
+    if (this.#lease === undefined) this.#lease = lease
+    else if (this.#moreLeases === undefined) this.#moreLeases = [lease]
+    else this.#moreLeases.push(lease)
+  }
 
   /**
    * Keeps the leases while the app's own promise runs: a response can end (a client gone, a
@@ -116,10 +130,12 @@ export abstract class DispatchContext extends Trail implements RequestView {
       this.#releaseWhenFree = true
       return
     }
-    const leases = this.leases
-    if (leases === undefined) return
-    this.leases = undefined
-    for (const lease of leases) lease.release()
+    const first = this.#lease
+    if (first === undefined) return
+    const more = this.#moreLeases
+    this.#lease = this.#moreLeases = undefined
+    first.release()
+    if (more !== undefined) for (const lease of more) lease.release()
   }
 }
 

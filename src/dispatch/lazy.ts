@@ -123,8 +123,7 @@ export class LazyDispatcher extends BaseDispatcher {
 
   #enter(lease: Lease<Target> | null, key: string, ctx: DispatchContext): Leaf | Promise<Leaf> {
     if (lease === null) return resolve(this.#rule.missing, ctx)
-    if (ctx.leases === undefined) ctx.leases = [lease]
-    else ctx.leases.push(lease)
+    ctx.lease(lease)
     ctx.key = key
     this.#rule.enter?.(ctx, key)
     return resolve(lease.instance, ctx)

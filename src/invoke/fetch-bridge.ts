@@ -80,7 +80,7 @@ function createFetchBridge(config: EntryConfig): NodeListener {
       }
       if (isThenable(result)) {
         // The instance stays leased until the app's promise settles, even if the client left.
-        const held = ctx.leases !== undefined
+        const held = ctx.leased
         if (held) ctx.hold()
         return Promise.resolve(result).then(
           (response) => {

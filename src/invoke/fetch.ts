@@ -61,7 +61,7 @@ function invokeFetchLeaf(
   attachContext(rewritten, ctx)
   const result = leaf.handler(rewritten, ...rest)
   // A timeout answers the client, but the instance stays leased until the app is done.
-  if (ctx.leases !== undefined && result instanceof Promise) {
+  if (ctx.leased && result instanceof Promise) {
     ctx.hold()
     const unhold = () => ctx.unhold()
     result.then(unhold, unhold)

@@ -50,7 +50,7 @@ export function invokeNode(
   config.prepareLeaf?.(leaf)
   prepareNodeRequest(req, ctx)
   // The client may have gone while an instance was being created: no 'close' will come.
-  if (ctx.leases !== undefined && gone(req, res)) {
+  if (ctx.leased && gone(req, res)) {
     ctx.release()
     countAnswer(ctx, res)
     return
@@ -61,7 +61,7 @@ export function invokeNode(
     if (isResponse(result)) misclassified(ctx, req, res, config)
     else if (isThenable(result)) {
       // The instance stays leased until the app's promise settles, even if the client left.
-      const held = ctx.leases !== undefined
+      const held = ctx.leased
       if (held) ctx.hold()
       result.then(
         (value) => {
@@ -80,7 +80,7 @@ export function invokeNode(
   // 'close' comes later (never within this call), unless the client had already gone:
   // leases are released, and the answer counted, then. A response already complete (or a
   // client gone) without leases is counted now.
-  if (ctx.leases === undefined && (res.writableEnded || gone(req, res))) countAnswer(ctx, res)
+  if (!ctx.leased && (res.writableEnded || gone(req, res))) countAnswer(ctx, res)
   else res.on('close', onClose)
 }
 

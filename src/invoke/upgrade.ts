@@ -58,7 +58,7 @@ export function invokeUpgrade(
     return
   }
   // Leases last as long as the connection, so no instance is disposed under a live socket.
-  if (ctx.leases !== undefined) socket.once('close', () => ctx.release())
+  if (ctx.leased) socket.once('close', () => ctx.release())
   const handler = leaf.upgrade ?? (INVOKERS[leaf.kind] as UpgradeInvoker<Leaf>)(leaf, u)
   // Counted as handed over (101) or refused; a failing handler's 500 comes too late.
   ctx.count(typeof handler === 'number' ? handler : 101, undefined)
