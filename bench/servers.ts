@@ -3,6 +3,7 @@
 // with its CPU time, read between rounds (and profiles on request: bench/profile.ts).
 //   node --import tsx bench/servers.ts <config>[+<config>] [port]
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import express from 'express'
 import { Hono } from 'hono'
@@ -33,24 +34,51 @@ const node = (app: Dispatcher) => createServer(toNodeListener(app))
 const hono = (fetch: (request: Request) => Response | Promise<Response>, plain = false) =>
   createAdaptorServer({ fetch, overrideGlobalObjects: !plain }) as Server
 
-/** Creates `n` instances through the dispatcher's public Fetch entry. */
-async function warm(app: Dispatcher, n: number, url: (i: number) => string): Promise<Dispatcher> {
-  // Batches within maxCreating (100), so the warm-up is never refused.
+/**
+ * Creates `n` instances as a real server does, with requests over loopback (100 pipelined
+ * per connection, within maxCreating) to a listener of its own around the same dispatcher.
+ * Not through the Fetch entry, nor node:http's client: both would run code in the server's
+ * process (the replay's sockets, OutgoingMessage) that a real server never runs, and leave
+ * node:http's own hot paths slower for the rest of the process.
+ */
+async function warmed(app: Dispatcher, n: number, request: (i: number) => string): Promise<Server> {
+  const listener = toNodeListener(app)
+  const warmer = createServer(listener)
+  await new Promise<void>((resolve) => warmer.listen(0, '127.0.0.1', resolve))
+  const { port } = warmer.address() as AddressInfo
   for (let i = 0; i < n; i += 100) {
-    const batch = []
-    for (let j = i; j < Math.min(n, i + 100); j++) {
-      batch.push(app.fetch(new Request(url(j))).then((r) => r.text()))
-    }
-    for (const body of await Promise.all(batch)) {
-      if (body !== 'hello') throw new Error(`warm-up got ${JSON.stringify(body)}`)
-    }
+    const batch = Array.from({ length: Math.min(100, n - i) }, (_, j) => request(i + j))
+    await pipelined(port, batch)
   }
-  return app
+  warmer.close()
+  return createServer(listener)
 }
 
-async function tenants(n: number): Promise<Server> {
+/** Sends the raw requests on one connection; resolves once each got 200 "hello". */
+function pipelined(port: number, requests: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => {
+      text += chunk
+      const answers = text.split('HTTP/1.1 ').length - 1
+      if (answers < requests.length) return
+      const hellos = text.split('\r\n\r\nhello').length - 1
+      socket.destroy()
+      if (hellos === requests.length) resolve()
+      else reject(new Error(`warm-up: ${hellos} of ${requests.length} answered "hello"`))
+    })
+    socket.on('error', reject)
+    socket.write(requests.join(''))
+  })
+}
+
+const get = (host: string, path = '/') => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`
+
+function tenants(n: number): Promise<Server> {
   const app = subdomains('example.com', freshHello, { max: n })
-  return node(await warm(app, n, (i) => `http://t${i}.example.com/`))
+  return warmed(app, n, (i) => get(`t${i}.example.com`))
 }
 
 function expressVhost(n: number): Server {
@@ -119,7 +147,7 @@ const builders: Record<string, () => Server | Promise<Server>> = {
   'subdomains-100k': () => tenants(100_000),
   'paths-1k': async () => {
     const app = paths(null, freshHello, { max: 1_000 })
-    return node(await warm(app, 1_000, (i) => `http://localhost/k${i}/x`))
+    return warmed(app, 1_000, (i) => get('localhost', `/k${i}/x`))
   },
   'express-mount': () => {
     const sub = express().use(hello)
