@@ -157,7 +157,7 @@ function targetsHeading(report: Report): string {
       ? ''
       : `; the A/A pair (bare node:http against itself): req/s ${x(median(aa.rps))} (${x(Math.min(...aa.rps))}–${x(Math.max(...aa.rps))}), CPU ${x(median(aa.cpu))} (${x(Math.min(...aa.cpu))}–${x(Math.max(...aa.cpu))})`
   const n = paired[0]?.rps.length ?? 0
-  return `Targets (DESIGN §6), each the median of ${n} paired rounds against its baseline (lowest–highest pair)${noise}:`
+  return `Targets (DESIGN §6), each the median of ${n} pairs with its baseline in one process (lowest–highest pair)${noise}:`
 }
 
 export function printTable(report: Report): void {

@@ -92,7 +92,7 @@ try {
       loader,
       pairs,
       pairDuration,
-      summary: `${loader}, ${connections} connections, ${rounds} interleaved round${rounds === 1 ? '' : 's'} of ${duration} s after ${warmup} s of warm-up${pairs > 0 ? `; targets in ${pairs} paired rounds of ${pairDuration} s each side` : ''}`,
+      summary: `${loader}, ${connections} connections, ${rounds} interleaved round${rounds === 1 ? '' : 's'} of ${duration} s after ${warmup} s of warm-up${pairs > 0 ? `; targets in ${pairs} pairs of ${pairDuration} s, target and baseline alternating every 0.25 s in one process` : ''}`,
     },
     results: summaries,
     ...(paired.length > 0 ? { paired } : {}),
