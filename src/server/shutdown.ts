@@ -64,6 +64,9 @@ export class Drain {
     const server = this.#server
     // server.close() calls closeIdleConnections(): shadow it for that call, we reap below.
     server.closeIdleConnections = () => {}
+    // Closing the listener makes the kernel reset connections still in its accept queue (no
+    // close keeps them): this process never read their requests, so for their clients the
+    // reset means what a refusal means, and they may retry on a new connection.
     const closed = new Promise<void>((resolve) => {
       // ERR_SERVER_NOT_RUNNING (never listened, or closed by someone else) is fine here.
       server.close(() => resolve())
