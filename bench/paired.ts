@@ -1,11 +1,12 @@
 // Paired rounds for the targets. Each pair is one server process holding both the target and
 // its baseline behind one listener, and serving one or the other in quarter-second segments
-// (A B B A …) under one continuous load; each side's CPU time and requests are summed over its
+// (A B B A B A A B …) under one continuous load; each side's CPU time and requests are summed over its
 // segments. On this kind of shared machine the cost of a request drifts by 10 % within
 // seconds and differs by as much between processes of the same code, which two back-to-back
 // rounds cannot separate from a 5 % difference; segments this short see the same drift on
 // both sides. The price: both sides share one heap and one JIT, so the baseline runs among
-// the target's objects and code. Each pair has a new process; a target's ratio is the median
+// the target's objects and code; what they share (inline caches that see both, collecting
+// both heaps) pulls a ratio toward 1. Each pair has a new process; a target's ratio is the median
 // of its pairs. The A/A pair (the bare server against itself) shows the noise left.
 // A target whose baseline cannot answer its requests (Express + vhost at 1,000 hosts) is not
 // paired: its ratio is the best rounds'.
@@ -74,7 +75,7 @@ export async function pairedRounds(
         await server.ask({ use: 1 }, 'using')
         await check(server)
         await alternate(server, WARMUP_SEGMENTS, connections, tool)
-        const segments = Math.max(4, Math.round((duration * 1000) / SEGMENT_MS / 4) * 4)
+        const segments = Math.max(8, Math.round((duration * 1000) / SEGMENT_MS / 8) * 8)
         // Pairs start on alternate sides: A B B A … then B A A B …
         const parts = await alternate(server, segments, connections, tool, i % 2)
         const side = (k: number) => {
@@ -82,12 +83,20 @@ export async function pairedRounds(
           const requests = own.reduce((sum, p) => sum + p.requests, 0)
           const cpu = own.reduce((sum, p) => sum + p.cpu, 0)
           const ms = own.reduce((sum, p) => sum + p.ms, 0)
-          return { rps: (requests / ms) * 1000, cpu: cpu / Math.max(1, requests) }
+          return {
+            rps: (requests / ms) * 1000,
+            cpu: cpu / Math.max(1, requests),
+            busy: cpu / 1000 / ms,
+          }
         }
         const b = side(0)
         const t = side(1)
         ratios.rps.push(t.rps / b.rps)
         ratios.cpu.push(b.cpu / t.cpu)
+        // Below 90 % busy the load generator, not the server, may have set the pace.
+        const busy = Math.min(b.busy, t.busy)
+        if (busy < 0.9)
+          log(`  pair ${i + 1} of ${name}: server busy only ${Math.round(busy * 100)} %`)
       } finally {
         server.stop()
       }
@@ -108,7 +117,11 @@ interface Segment {
   ms: number
 }
 
-/** `segments` quarter seconds under continuous load, the sides in A B B A order. */
+/**
+ * `segments` quarter seconds under continuous load, the sides in Thue–Morse order (A B B A
+ * B A A B …: each side gets as many early as late segments, and the first and the last
+ * segment go to different sides).
+ */
 async function alternate(
   server: RunningServer,
   segments: number,
@@ -116,17 +129,23 @@ async function alternate(
   tool: Tool,
   first = 0,
 ): Promise<Segment[]> {
-  const order = Array.from({ length: segments }, (_, k) => ((k + 1) % 4 < 2 ? first : 1 - first))
+  const order = Array.from({ length: segments }, (_, k) => (popcount(k) & 1) ^ first)
   const seconds = Math.ceil((segments * SEGMENT_MS) / 1000 + 1)
-  const loading = load(server, seconds, connections, tool)
-  // Every connection open and busy before the first segment starts.
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  const parts = (await server.ask(
-    { alternate: { order, ms: SEGMENT_MS } },
-    'alternated',
-  )) as Segment[]
-  const loaded = await loading
-  if (loaded.failures > 0)
-    throw new Error(`${server.config.name}: ${loaded.failures} requests failed`)
-  return parts
+  // Both awaited in any case: a load that fails while segments run is reported, not lost.
+  const [asked, loaded] = await Promise.allSettled([
+    server.ask({ alternate: { order, ms: SEGMENT_MS } }, 'alternated'),
+    load(server, seconds, connections, tool),
+  ])
+  if (asked.status === 'rejected') throw asked.reason
+  if (loaded.status === 'rejected') throw loaded.reason
+  if (loaded.value.failures > 0) {
+    throw new Error(`${server.config.name}: ${loaded.value.failures} requests failed`)
+  }
+  return asked.value as Segment[]
+}
+
+function popcount(n: number): number {
+  let bits = 0
+  for (let k = n; k > 0; k >>= 1) bits += k & 1
+  return bits
 }

@@ -35,42 +35,56 @@ const hono = (fetch: (request: Request) => Response | Promise<Response>, plain =
   createAdaptorServer({ fetch, overrideGlobalObjects: !plain }) as Server
 
 /**
- * Creates `n` instances as a real server does, with requests over loopback (100 pipelined
- * per connection, within maxCreating) to a listener of its own around the same dispatcher.
- * Not through the Fetch entry, nor node:http's client: both would run code in the server's
- * process (the replay's sockets, OutgoingMessage) that a real server never runs, and leave
- * node:http's own hot paths slower for the rest of the process.
+ * Creates `n` instances as a real server does: requests over loopback to a listener of its
+ * own around the same dispatcher, 100 connections with one request in flight each (within
+ * maxCreating), as the load generator sends them. Not through the Fetch entry, whose
+ * replay runs code a real server never runs (its in-memory sockets) and leaves node:http's
+ * own hot paths slower for the rest of the process; nor through node:http's client.
  */
 async function warmed(app: Dispatcher, n: number, request: (i: number) => string): Promise<Server> {
   const listener = toNodeListener(app)
   const warmer = createServer(listener)
   await new Promise<void>((resolve) => warmer.listen(0, '127.0.0.1', resolve))
   const { port } = warmer.address() as AddressInfo
-  for (let i = 0; i < n; i += 100) {
-    const batch = Array.from({ length: Math.min(100, n - i) }, (_, j) => request(i + j))
-    await pipelined(port, batch)
-  }
+  const connections = Array.from({ length: Math.min(100, n) }, (_, c) => {
+    const mine: string[] = []
+    for (let i = c; i < n; i += 100) mine.push(request(i))
+    return oneByOne(port, mine)
+  })
+  await Promise.all(connections)
   warmer.close()
   return createServer(listener)
 }
 
-/** Sends the raw requests on one connection; resolves once each got 200 "hello". */
-function pipelined(port: number, requests: string[]): Promise<void> {
+/** Sends the raw requests on one connection, each once the last got 200 "hello". */
+function oneByOne(port: number, requests: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
-    let text = ''
     socket.setEncoding('latin1')
+    let next = 0
+    let text = ''
+    const fail = (why: string) => {
+      socket.destroy()
+      reject(new Error(`warm-up: ${requests[next]?.split('\r\n')[1]}: ${why}`))
+    }
     socket.on('data', (chunk: string) => {
       text += chunk
-      const answers = text.split('HTTP/1.1 ').length - 1
-      if (answers < requests.length) return
-      const hellos = text.split('\r\n\r\nhello').length - 1
-      socket.destroy()
-      if (hellos === requests.length) resolve()
-      else reject(new Error(`warm-up: ${hellos} of ${requests.length} answered "hello"`))
+      if (!text.includes('\r\n\r\n')) return
+      if (!text.startsWith('HTTP/1.1 200 ')) return fail(text.slice(0, text.indexOf('\r\n')))
+      if (!text.endsWith('\r\n\r\nhello'))
+        return text.length > 4096 ? fail('no "hello"') : undefined
+      text = ''
+      if (++next < requests.length) socket.write(requests[next] as string)
+      else {
+        socket.destroy()
+        resolve()
+      }
     })
-    socket.on('error', reject)
-    socket.write(requests.join(''))
+    socket.on('error', (error) => fail(error.message))
+    socket.on('close', () => {
+      if (next < requests.length) fail('the connection closed')
+    })
+    socket.write(requests[0] as string)
   })
 }
 
@@ -178,8 +192,11 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void
 const built: Server[] = []
 for (const name of names) built.push(await (builders[name] as () => Server | Promise<Server>)())
 const sides = built.map((server) => {
-  const [listener] = server.listeners('request')
-  if (typeof listener !== 'function') throw new Error('a configuration without a request listener')
+  const listeners = server.listeners('request')
+  const [listener] = listeners
+  if (listeners.length !== 1 || typeof listener !== 'function') {
+    throw new Error('a configuration must have exactly one request listener to be paired')
+  }
   return (listener as Listener).bind(server)
 })
 let side = sides[0] as Listener
@@ -197,8 +214,14 @@ server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => {
   console.log(typeof address === 'object' && address !== null ? address.port : address)
 })
 
-/** Serves `order[k]` for `ms`, segment after segment: CPU time and requests of each. */
+/**
+ * Serves `order[k]` for `ms`, segment after segment, from the first request on (the load
+ * generator may take a while to start): CPU time and requests of each.
+ */
 async function alternate(order: number[], ms: number) {
+  const before = served
+  while (served === before) await new Promise((resolve) => setTimeout(resolve, 5))
+  await new Promise((resolve) => setTimeout(resolve, 100))
   const parts: Array<{ side: number; cpu: number; requests: number; ms: number }> = []
   for (const k of order) {
     side = sides[k] as Listener
