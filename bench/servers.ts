@@ -191,13 +191,16 @@ if (names.length > 2 || names.some((name) => builders[name] === undefined || !co
 type Listener = (req: IncomingMessage, res: ServerResponse) => void
 const built: Server[] = []
 for (const name of names) built.push(await (builders[name] as () => Server | Promise<Server>)())
-const sides = built.map((server) => {
+// Each side called as the server would call it. Not listener.bind(server): an Express app
+// has a `bind` of its own (the WebDAV BIND method).
+const callAs = Function.prototype.call
+const sides = built.map((server): Listener => {
   const listeners = server.listeners('request')
   const [listener] = listeners
   if (listeners.length !== 1 || typeof listener !== 'function') {
     throw new Error('a configuration must have exactly one request listener to be paired')
   }
-  return (listener as Listener).bind(server)
+  return (req, res) => callAs.call(listener, server, req, res)
 })
 let side = sides[0] as Listener
 let served = 0
