@@ -11,7 +11,7 @@
 // A target whose baseline cannot answer its requests (Express + vhost at 1,000 hosts) is not
 // paired: its ratio is the best rounds'.
 import { type Config, configs, targets } from './configs.ts'
-import { check, load, type RunningServer, startServer, type Tool } from './load.ts'
+import { check, load, type RunningServer, startServer, type Tool, warmKeys } from './load.ts'
 
 export interface PairedRatios {
   name: string
@@ -74,6 +74,7 @@ export async function pairedRounds(
       try {
         await server.ask({ use: 1 }, 'using')
         await check(server)
+        await warmKeys(server)
         await alternate(server, WARMUP_SEGMENTS, connections, tool)
         const segments = Math.max(8, Math.round((duration * 1000) / SEGMENT_MS / 8) * 8)
         // Pairs start on alternate sides: A B B A … then B A A B …

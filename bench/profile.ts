@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { configs } from './configs.ts'
 import { formatRows, selfTimes } from './cpuprofile.ts'
-import { chooseTool, load, pinning, startServer } from './load.ts'
+import { chooseTool, load, pinning, startServer, warmKeys } from './load.ts'
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +29,7 @@ for (const name of values.only.split(',')) {
   const config = configs.get(name.trim())
   if (config === undefined) throw new Error(`unknown configuration "${name}"`)
   const server = await startServer(config, pin.server)
+  await warmKeys(server)
   try {
     await load(server, 2, Number(values.connections), tool)
     const file = join(dir, `${config.name}.cpuprofile`)

@@ -6,7 +6,15 @@
 // ratios. Writes bench/results/latest.{json,md,svg}.
 import { parseArgs } from 'node:util'
 import { type Config, configs } from './configs.ts'
-import { chooseTool, pinning, type Round, type RunningServer, round, startServer } from './load.ts'
+import {
+  chooseTool,
+  pinning,
+  type Round,
+  type RunningServer,
+  round,
+  startServer,
+  warmKeys,
+} from './load.ts'
 import { pairedRounds } from './paired.ts'
 import { checkTargets, machine, printTable, type Report, summarize, write } from './report.ts'
 
@@ -56,7 +64,9 @@ process.on('SIGINT', () => {
 try {
   for (const name of names) {
     const started = Date.now()
-    servers.push(await startServer(configs.get(name) as Config, pin.server))
+    const server = await startServer(configs.get(name) as Config, pin.server)
+    servers.push(server)
+    await warmKeys(server)
     console.log(`started ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   }
   const results = new Map<string, Round[]>(names.map((name) => [name, []]))

@@ -1,9 +1,7 @@
-// One benchmark configuration per process: builds it, pre-creates its live tenants, listens
-// on 127.0.0.1 and prints the port. Under the orchestrator it answers 'cpu' IPC messages
+// One benchmark configuration per process: builds it, listens on 127.0.0.1 and prints the port. Under the orchestrator it answers 'cpu' IPC messages
 // with its CPU time, read between rounds (and profiles on request: bench/profile.ts).
 //   node --import tsx bench/servers.ts <config>[+<config>] [port]
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { type AddressInfo, connect } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import express from 'express'
 import { Hono } from 'hono'
@@ -34,65 +32,10 @@ const node = (app: Dispatcher) => createServer(toNodeListener(app))
 const hono = (fetch: (request: Request) => Response | Promise<Response>, plain = false) =>
   createAdaptorServer({ fetch, overrideGlobalObjects: !plain }) as Server
 
-/**
- * Creates `n` instances as a real server does: requests over loopback to a listener of its
- * own around the same dispatcher, 100 connections with one request in flight each (within
- * maxCreating), as the load generator sends them. Not through the Fetch entry, whose
- * replay runs code a real server never runs (its in-memory sockets) and leaves node:http's
- * own hot paths slower for the rest of the process; nor through node:http's client.
- */
-async function warmed(app: Dispatcher, n: number, request: (i: number) => string): Promise<Server> {
-  const listener = toNodeListener(app)
-  const warmer = createServer(listener)
-  await new Promise<void>((resolve) => warmer.listen(0, '127.0.0.1', resolve))
-  const { port } = warmer.address() as AddressInfo
-  const connections = Array.from({ length: Math.min(100, n) }, (_, c) => {
-    const mine: string[] = []
-    for (let i = c; i < n; i += 100) mine.push(request(i))
-    return oneByOne(port, mine)
-  })
-  await Promise.all(connections)
-  warmer.close()
-  return createServer(listener)
-}
-
-/** Sends the raw requests on one connection, each once the last got 200 "hello". */
-function oneByOne(port: number, requests: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.setEncoding('latin1')
-    let next = 0
-    let text = ''
-    const fail = (why: string) => {
-      socket.destroy()
-      reject(new Error(`warm-up: ${requests[next]?.split('\r\n')[1]}: ${why}`))
-    }
-    socket.on('data', (chunk: string) => {
-      text += chunk
-      if (!text.includes('\r\n\r\n')) return
-      if (!text.startsWith('HTTP/1.1 200 ')) return fail(text.slice(0, text.indexOf('\r\n')))
-      if (!text.endsWith('\r\n\r\nhello'))
-        return text.length > 4096 ? fail('no "hello"') : undefined
-      text = ''
-      if (++next < requests.length) socket.write(requests[next] as string)
-      else {
-        socket.destroy()
-        resolve()
-      }
-    })
-    socket.on('error', (error) => fail(error.message))
-    socket.on('close', () => {
-      if (next < requests.length) fail('the connection closed')
-    })
-    socket.write(requests[0] as string)
-  })
-}
-
-const get = (host: string, path = '/') => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`
-
-function tenants(n: number): Promise<Server> {
-  const app = subdomains('example.com', freshHello, { max: n })
-  return warmed(app, n, (i) => get(`t${i}.example.com`))
+// Tenants and keys are created by the orchestrator's warm-up (warmKeys in load.ts), with
+// requests from its own process, before anything is measured.
+function tenants(n: number): Server {
+  return node(subdomains('example.com', freshHello, { max: n }))
 }
 
 function expressVhost(n: number): Server {
@@ -159,10 +102,7 @@ const builders: Record<string, () => Server | Promise<Server>> = {
   'subdomains-1k': () => tenants(1_000),
   'subdomains-10k': () => tenants(10_000),
   'subdomains-100k': () => tenants(100_000),
-  'paths-1k': async () => {
-    const app = paths(null, freshHello, { max: 1_000 })
-    return warmed(app, 1_000, (i) => get('localhost', `/k${i}/x`))
-  },
+  'paths-1k': () => node(paths(null, freshHello, { max: 1_000 })),
   'express-mount': () => {
     const sub = express().use(hello)
     return createServer(express().use('/backend', sub))
