@@ -62,7 +62,7 @@ export async function dispatchFetch(
     const invoke = FETCH_INVOKERS[leaf.kind] as (typeof FETCH_INVOKERS)['fetch']
     const response = await invoke(leaf as never, ctx, request, rest, config)
     ctx.count(response.status, undefined)
-    return !ctx.leased ? response : releaseWithBody(response, ctx, request.signal)
+    return ctx.leased ? releaseWithBody(response, ctx, request.signal) : response
   } catch (error) {
     const answer = fail(error, ctx, config, fetchAnswerer(request, ctx?.originalUrl ?? request.url))
     countUnresolved(ctx, answer.status, statsOf(target))
