@@ -116,8 +116,8 @@ async function assertDashboard(base: string, workers: number): Promise<void> {
   assert.deepEqual(keys('/a'), ['t3', 't4'])
   assert.deepEqual(keys('/b'), ['u2', 'u3'])
   assert.ok(
-    state.requests.some((r) => r.key === 't4' && r.status === 200),
-    'the access log',
+    state.requests.some((r) => r.key === 't4' && r.status === 200 && r.host === '127.0.0.1'),
+    'the access log, with the host each request was routed on',
   )
   const post = await new Promise<number>((resolve, reject) => {
     const req = request(`${base}api/invalidate`, { method: 'POST' }, (res) => {

@@ -183,6 +183,7 @@ describe('serve()', () => {
     await running.closed
     await assert.rejects(get(`${running.url}/a/x`), { code: 'ECONNREFUSED' })
     assert.equal(lines[0]?.app, '/a')
+    assert.equal(lines[0]?.host, '127.0.0.1', 'the host it was routed on')
     assert.equal(lines[0]?.status, 200)
   })
 

@@ -173,7 +173,7 @@ function recordTo(recent: RecentRequests, print: boolean): (line: AccessLogLine)
       method: line.method,
       // Query strings may carry secrets (tokens, reset links): the dashboard shows paths.
       url: line.url.replace(/\?.*$/s, '?…'),
-      host: '',
+      host: line.host ?? '',
       status: line.aborted ? 0 : line.status,
       ms: line.ms,
       app: line.app,

@@ -1,7 +1,7 @@
 // The access log of serve(): one JSON line per request, written once its response closes.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorReporter } from '../core/errors.ts'
-import { mountInfo } from '../core/info.ts'
+import { contextOf, mountInfo } from '../core/info.ts'
 
 export interface AccessLogLine {
   /** When the request arrived (ISO 8601). */
@@ -9,6 +9,8 @@ export interface AccessLogLine {
   method: string
   /** The request target as the client sent it. */
   url: string
+  /** The host it was routed on (lower-cased, no port); absent if none was valid (a 400). */
+  host?: string
   status: number
   /** Time to the end of the response, in milliseconds. */
   ms: number
@@ -49,6 +51,9 @@ export function accessLogger(
       }
       const info = mountInfo(req)
       if (info !== undefined) {
+        // An app was reached, so the host was validated first: reading it cannot throw.
+        const host = contextOf(req)?.host
+        if (host !== undefined) line.host = host
         line.app = info.basePath === '' ? '/' : info.basePath
         if (info.key !== undefined) line.key = info.key
       }
