@@ -51,8 +51,7 @@ export function invokeNode(
   prepareNodeRequest(req, ctx)
   // The client may have gone while an instance was being created: no 'close' will come.
   if (ctx.leased && gone(req, res)) {
-    ctx.release()
-    countAnswer(ctx, res)
+    done(ctx, res)
     return
   }
   try {
@@ -84,6 +83,12 @@ export function invokeNode(
   else res.on('close', onClose)
 }
 
+/** The response is over: leases released (after the app's promise, if held), answer counted. */
+function done(ctx: DispatchContext, res: ServerResponse): void {
+  ctx.release()
+  countAnswer(ctx, res)
+}
+
 function gone(req: IncomingMessage, res: ServerResponse): boolean {
   return res.destroyed || req.socket?.destroyed === true
 }
@@ -109,10 +114,7 @@ export function failNode(
 
 // Shared by every response: no closure per request. The context rides on the request.
 function onClose(this: ServerResponse): void {
-  for (let ctx = contextOf(this.req); ctx !== undefined; ctx = ctx.outer) {
-    ctx.release()
-    countAnswer(ctx, this)
-  }
+  for (let ctx = contextOf(this.req); ctx !== undefined; ctx = ctx.outer) done(ctx, this)
 }
 
 // A Workers-style `(request, env, ctx) => Response` has three parameters, so it was taken

@@ -1,7 +1,7 @@
 // The access log of serve(): one JSON line per request, written once its response closes.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorReporter } from '../core/errors.ts'
-import { contextOf, mountInfo } from '../core/info.ts'
+import { contextOf } from '../core/info.ts'
 
 export interface AccessLogLine {
   /** When the request arrived (ISO 8601). */
@@ -49,13 +49,12 @@ export function accessLogger(
         ms: Math.round((performance.now() - start) * 10) / 10,
         bytes: socket.bytesWritten - before,
       }
-      const info = mountInfo(req)
-      if (info !== undefined) {
-        // An app was reached, so the host was validated first: reading it cannot throw.
-        const host = contextOf(req)?.host
-        if (host !== undefined) line.host = host
-        line.app = info.basePath === '' ? '/' : info.basePath
-        if (info.key !== undefined) line.key = info.key
+      // Attached when an app was reached, after the host was validated: reading it cannot throw.
+      const ctx = contextOf(req)
+      if (ctx !== undefined) {
+        line.host = ctx.host
+        line.app = ctx.basePath === '' ? '/' : ctx.basePath
+        if (ctx.key !== undefined) line.key = ctx.key
       }
       if (!res.writableFinished) line.aborted = true
       try {
