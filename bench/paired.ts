@@ -1,15 +1,16 @@
 // Paired rounds for the targets. Each pair is one server process holding both the target and
 // its baseline behind one listener, and serving one or the other in quarter-second segments
-// (A B B A B A A B …) under one continuous load; each side's CPU time and requests are summed over its
-// segments. On this kind of shared machine the cost of a request drifts by 10 % within
-// seconds and differs by as much between processes of the same code, which two back-to-back
-// rounds cannot separate from a 5 % difference; segments this short see the same drift on
-// both sides. The price: both sides share one heap and one JIT, so the baseline runs among
-// the target's objects and code; what they share (inline caches that see both, collecting
-// both heaps) pulls a ratio toward 1. Each pair has a new process; a target's ratio is the median
-// of its pairs. The A/A pair (the bare server against itself) shows the noise left.
-// A target whose baseline cannot answer its requests (Express + vhost at 1,000 hosts) is not
-// paired: its ratio is the best rounds'.
+// (A B B A B A A B …) under one continuous load; each side's CPU time and requests are
+// summed over its segments. On this kind of shared machine the cost of a request drifts by
+// 10 % within seconds and differs by as much between processes of the same code, which two
+// back-to-back rounds cannot separate from a 5 % difference; segments this short see the
+// same drift on both sides. The price: both sides share one heap and one JIT, so the
+// baseline runs among the target's objects and code; what they share (inline caches that
+// see both, collecting both heaps) pulls a ratio toward 1. Each pair has a new process; a
+// target's ratio is the median of its pairs. The A/A pair (the bare server against itself)
+// shows the noise left. A target whose baseline cannot answer its requests (Express + vhost
+// at 1,000 hosts with more keys, one tenant against many) is not paired: its ratio is the
+// best rounds'.
 import { type Config, configs, targets } from './configs.ts'
 import { check, load, type RunningServer, startServer, type Tool, warmKeys } from './load.ts'
 
@@ -77,7 +78,7 @@ export async function pairedRounds(
         await warmKeys(server)
         await alternate(server, WARMUP_SEGMENTS, connections, tool)
         const segments = Math.max(8, Math.round((duration * 1000) / SEGMENT_MS / 8) * 8)
-        // Pairs start on alternate sides: A B B A … then B A A B …
+        // Pairs start on alternate sides: A B B A B A A B … then B A A B A B B A …
         const parts = await alternate(server, segments, connections, tool, i % 2)
         const side = (k: number) => {
           const own = parts.filter((p) => p.side === k)
@@ -110,7 +111,8 @@ export async function pairedRounds(
   return out
 }
 
-interface Segment {
+/** One segment of a pair, as the server process measured it. */
+export interface Segment {
   side: number
   /** µs of CPU time */
   cpu: number

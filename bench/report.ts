@@ -112,6 +112,8 @@ export function checkTargets(results: Summary[], paired: PairedRatios[] = []): T
 
 const span = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)]
 const rangeOf = (p: PairedRatios) => ({ rps: span(p.rps), cpu: span(p.cpu) })
+/** `median (lowest–highest)` of pair ratios. */
+const spread = (xs: number[]) => `${x(median(xs))} (${span(xs).map(x).join('–')})`
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US')
 const x = (n: number) => (n >= 10 ? n.toFixed(0) : n.toFixed(2))
@@ -157,7 +159,7 @@ function targetsHeading(report: Report): string {
   const noise =
     aa === undefined
       ? ''
-      : `; the A/A pair (bare node:http against itself): req/s ${x(median(aa.rps))} (${x(Math.min(...aa.rps))}–${x(Math.max(...aa.rps))}), CPU ${x(median(aa.cpu))} (${x(Math.min(...aa.cpu))}–${x(Math.max(...aa.cpu))})`
+      : `; the A/A pair (bare node:http against itself): req/s ${spread(aa.rps)}, CPU ${spread(aa.cpu)}`
   const n = paired[0]?.rps.length ?? 0
   return `Targets (DESIGN §6), each the median of ${n} pairs with its baseline in one process (lowest–highest pair)${noise}:`
 }

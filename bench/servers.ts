@@ -1,4 +1,5 @@
-// One benchmark configuration per process: builds it, listens on 127.0.0.1 and prints the port. Under the orchestrator it answers 'cpu' IPC messages
+// One benchmark configuration per process: builds it, listens on 127.0.0.1 and prints the
+// port. Under the orchestrator it answers 'cpu' IPC messages
 // with its CPU time, read between rounds (and profiles on request: bench/profile.ts).
 //   node --import tsx bench/servers.ts <config>[+<config>] [port]
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -12,6 +13,7 @@ import vhost from 'vhost'
 import { type Dispatcher, hosts, mount, paths, subdomains } from '../src/index.ts'
 import { toNodeListener } from '../src/node.ts'
 import { configs } from './configs.ts'
+import type { Segment } from './paired.ts'
 
 // The same tiny answer everywhere: 200, text/plain, "hello".
 const TEXT = { 'content-type': 'text/plain', 'content-length': '5' }
@@ -134,7 +136,8 @@ for (const name of names) built.push(await (builders[name] as () => Server | Pro
 // Each side called as the server would call it. Not listener.bind(server): an Express app
 // has a `bind` of its own (the WebDAV BIND method).
 const callAs = Function.prototype.call
-const sides = built.map((server): Listener => {
+// Only a pair needs sides; a single configuration is served by its own server as built.
+const sides = (built.length === 1 ? [] : built).map((server): Listener => {
   const listeners = server.listeners('request')
   const [listener] = listeners
   if (listeners.length !== 1 || typeof listener !== 'function') {
@@ -145,7 +148,7 @@ const sides = built.map((server): Listener => {
 let side = sides[0] as Listener
 let served = 0
 const server: Server =
-  sides.length === 1
+  sides.length === 0
     ? (built[0] as Server)
     : createServer((req, res) => {
         served++
@@ -165,7 +168,7 @@ async function alternate(order: number[], ms: number) {
   const before = served
   while (served === before) await new Promise((resolve) => setTimeout(resolve, 5))
   await new Promise((resolve) => setTimeout(resolve, 100))
-  const parts: Array<{ side: number; cpu: number; requests: number; ms: number }> = []
+  const parts: Segment[] = []
   for (const k of order) {
     side = sides[k] as Listener
     const cpu = process.cpuUsage()
