@@ -1,6 +1,6 @@
 // An entry's resolved options: what every invoker and the failure funnel read.
 import { logError } from './errors.ts'
-import type { Leaf } from './leaf.ts'
+import type { Leaf } from './leaf-kinds.ts'
 import type { ErrorReporter } from './types.ts'
 
 /** Renders a 5xx answer as an HTML page (the dev server's error page). */

@@ -3,7 +3,7 @@
 import { BadHost, forwardedHost, parseHost } from '../parse/host.ts'
 import { BadPath, normalQueryStart, parseTarget } from '../parse/path.ts'
 import { HttpError } from './errors.ts'
-import type { Leaf } from './leaf.ts'
+import type { Leaf } from './leaf-kinds.ts'
 import { Trail } from './stats.ts'
 import type { RequestView } from './types.ts'
 

@@ -1,9 +1,10 @@
-// What an app is (DESIGN §1), classified once when a dispatcher is built. A leaf is plain
-// data, a discriminated union on `kind`: each entry has one invoker per kind, so a new
-// kind of app touches one file per entry. Leaves and dispatchers cross package copies (a
+// What an app is (DESIGN §1), classified once when a dispatcher is built into one of the
+// leaf kinds (leaf-kinds.ts). Leaves and dispatchers cross package copies (a
 // global CLI serving an app built with a local copy), so their shapes are a protocol:
 // fields are added, never renamed, and DISPATCHER's value says which version is spoken.
+import { appRoutes } from './app-routes.ts'
 import type { DispatchContext } from './context.ts'
+import type { FetchLeaf, Leaf, StatusLeaf } from './leaf-kinds.ts'
 import type { DispatcherStats } from './stats.ts'
 import type {
   ConnectMiddleware,
@@ -16,40 +17,11 @@ import type {
   UpgradeHandler,
 } from './types.ts'
 
+export type * from './leaf-kinds.ts'
+
 /** The brand every dispatcher carries; its value is the protocol version. */
 export const DISPATCHER = Symbol.for('switchyard.dispatcher')
 const PROTOCOL = 1
-
-interface LeafBase {
-  /** The app as the user gave it, for dispose hooks, events and labels. */
-  readonly source: unknown
-  /** A declared upgrade handler; servers get upgrades by `emit` without one. */
-  readonly upgrade: UpgradeHandler | undefined
-}
-export interface NodeLeaf extends LeafBase {
-  readonly kind: 'node'
-  readonly handler: NodeHandler
-}
-export interface ConnectLeaf extends LeafBase {
-  readonly kind: 'connect'
-  readonly handler: ConnectMiddleware
-}
-export interface ServerLeaf extends LeafBase {
-  readonly kind: 'server'
-  readonly server: NodeServer
-}
-export interface FetchLeaf extends LeafBase {
-  readonly kind: 'fetch'
-  readonly handler: FetchHandler
-}
-/** A built-in answer (notFound()): every entry writes it natively. */
-export interface StatusLeaf extends LeafBase {
-  readonly kind: 'status'
-  readonly status: number
-  readonly text: string
-}
-export type Leaf = NodeLeaf | ConnectLeaf | ServerLeaf | FetchLeaf | StatusLeaf
-export type LeafKind = Leaf['kind']
 
 /** notFound()'s leaf, and what Connect's final `next()` answers. */
 export const NOT_FOUND: StatusLeaf = Object.freeze({
@@ -190,6 +162,12 @@ function describeObject(app: object): string {
   return 'expected an app (Node handler, Fetch handler or app, http.Server or dispatcher), got an object without a fetch method'
 }
 
+/** What releases a target's resources: a dispatcher's close(), or a leaf's (an upstream's pool). */
+export function closeOf(target: Target): (() => Promise<void>) | undefined {
+  if (DISPATCHER in target) return () => target.close()
+  return target.close
+}
+
 /** The app as the user gave it: a leaf's source, or the dispatcher itself. */
 export function sourceOf(target: Target): unknown {
   return DISPATCHER in target ? target : target.source
@@ -207,6 +185,11 @@ export function labelOf(leaf: Leaf): string {
 
 /** The routes() node of a target; with `metrics`, dispatchers' nodes carry their counts. */
 export function describeTarget(target: Target, metrics = false): MetricsNode {
-  if (!(DISPATCHER in target)) return { kind: target.kind, label: labelOf(target) }
+  if (!(DISPATCHER in target)) {
+    const node: MetricsNode = { kind: target.kind, label: labelOf(target) }
+    const routes = metrics ? undefined : appRoutes(target.source)
+    if (routes !== undefined) node.routes = routes
+    return node
+  }
   return metrics && target._tree !== undefined ? target._tree(true) : target.routes()
 }

@@ -37,10 +37,18 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
 /** A Node server that is not listening: requests arrive by `server.emit('request', …)`. */
 export type NodeServer = Server
 
+/** A route inside a mounted app (Express, Hono, Fastify): its methods and path. */
+export interface AppRoute {
+  methods: string[]
+  path: string
+}
+
 /** A node of the dispatch tree, as `switchyard routes` prints it. */
 export interface RouteNode {
   kind: string
   label: string
+  /** The routes inside the app where its framework exposes them, relative to its mount. */
+  routes?: AppRoute[]
   children?: Array<{ match: string; node: RouteNode }>
 }
 

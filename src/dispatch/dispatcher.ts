@@ -1,12 +1,6 @@
 // The base every dispatcher extends: it resolves, and is a Fetch app through the Fetch entry.
 import type { DispatchContext } from '../core/context.ts'
-import {
-  DISPATCHER,
-  type DispatcherNode,
-  isDispatcher,
-  type Leaf,
-  type Target,
-} from '../core/leaf.ts'
+import { closeOf, DISPATCHER, type DispatcherNode, type Leaf, type Target } from '../core/leaf.ts'
 import { DispatcherStats } from '../core/stats.ts'
 import type { MetricsNode, RouteNode } from '../core/types.ts'
 import { dispatchFetch } from '../entry/fetch.ts'
@@ -58,7 +52,10 @@ export abstract class BaseDispatcher implements DispatcherNode {
    */
   async close(): Promise<void> {
     const closing: Promise<void>[] = []
-    for (const child of this._children()) if (isDispatcher(child)) closing.push(child.close())
+    for (const child of this._children()) {
+      const close = closeOf(child)
+      if (close !== undefined) closing.push(close())
+    }
     await Promise.all(closing)
   }
 

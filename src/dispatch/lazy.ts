@@ -12,8 +12,8 @@ import {
 import type { DispatchContext } from '../core/context.ts'
 import { HttpError } from '../core/errors.ts'
 import {
+  closeOf,
   describeTarget,
-  isDispatcher,
   type Leaf,
   NOT_FOUND,
   resolve,
@@ -86,7 +86,7 @@ export class LazyDispatcher extends BaseDispatcher {
         negativeTtl: options.negativeTtl,
         createTimeout: options.createTimeout,
         dispose: async (target, key) => {
-          if (isDispatcher(target)) await target.close()
+          await closeOf(target)?.()
           await dispose?.(sourceOf(target) as App, key)
         },
       },

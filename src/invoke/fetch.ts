@@ -48,6 +48,8 @@ export const FETCH_INVOKERS: {
   node: toNode,
   connect: toNode,
   server: toNode,
+  // Forwarded as sent: the proxy writes the rest and the forwarding headers itself.
+  proxy: (leaf, ctx, request, rest) => leaf.forwardFetch(request, ctx, rest),
 }
 
 function invokeFetchLeaf(

@@ -36,6 +36,7 @@ const INVOKERS: { readonly [K in LeafKind]: NodeInvoker<Extract<Leaf, { kind: K 
   },
   status: (leaf, _ctx, req, res) =>
     sendStatus(req, res, leaf.status, `${leaf.text}\n`, 'text/plain; charset=utf-8'),
+  proxy: (leaf, ctx, req, res) => leaf.forwardNode(req, res, ctx),
 }
 
 /** Invokes `leaf` (already resolved into `ctx`) with the request and response. */

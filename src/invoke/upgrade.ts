@@ -40,6 +40,8 @@ const INVOKERS: { readonly [K in LeafKind]: UpgradeInvoker<Extract<Leaf, { kind:
       ? (req, socket, head) => leaf.server.emit('upgrade', req, socket, head)
       : REFUSE,
   status: (leaf) => leaf.status,
+  // A proxy declares its upgrade handler (it forwards upgrades): none means it takes none.
+  proxy: () => REFUSE,
 }
 
 export function invokeUpgrade(
