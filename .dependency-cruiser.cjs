@@ -5,10 +5,12 @@ const SRC = '\\.cache/layers'
 const LAYERS = [
   'parse',
   'core',
+  'process',
   'cache',
   'invoke',
   'entry',
   'dispatch',
+  'proxy',
   'metrics',
   'server',
   'dev',

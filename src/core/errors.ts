@@ -10,6 +10,8 @@ export interface HttpErrorOptions {
   logged?: boolean
   /** Response headers the answer carries (`Retry-After`). */
   headers?: Record<string, string>
+  /** A 5xx whose message is safe to show the client (a proxy's "the upstream refused"). */
+  expose?: boolean
 }
 
 // Symbol.for: an HttpError thrown by a dispatcher of another installed copy of switchyard
@@ -21,6 +23,7 @@ export class HttpError extends Error {
   readonly [HTTP_ERROR] = true
   readonly logged: boolean
   readonly headers: Record<string, string> | undefined
+  readonly expose: boolean
 
   constructor(
     readonly status: number,
@@ -31,6 +34,7 @@ export class HttpError extends Error {
     this.name = 'HttpError'
     this.logged = options.logged ?? false
     this.headers = options.headers
+    this.expose = options.expose ?? false
   }
 }
 
@@ -52,7 +56,8 @@ export interface ErrorAnswer {
 /** The status and client-visible text for an error; details of 5xx stay in the log. */
 export function describeError(error: unknown): ErrorAnswer {
   if (isHttpError(error)) {
-    const text = error.status < 500 ? error.message : statusText(error.status)
+    const text =
+      error.status < 500 || error.expose === true ? error.message : statusText(error.status)
     return { status: error.status, text, headers: error.headers }
   }
   return { status: 500, text: statusText(500), headers: undefined }

@@ -9,6 +9,7 @@ import type {
   NodeHandler,
   NodeServer,
   UpgradeHandler,
+  UpstreamMetrics,
 } from './types.ts'
 
 interface LeafBase {
@@ -54,6 +55,8 @@ export interface ProxiedRequest {
   /** The normalized host the request was routed on. */
   readonly host: string
   readonly trustProxy: boolean
+  /** The X-Forwarded-Host value the host was read from (trusted proxies only). */
+  readonly forwardedHost: string | undefined
   header(name: string): string | undefined
   forwardedPrefix(base: string): string
 }
@@ -64,6 +67,10 @@ export interface ProxiedRequest {
  */
 export interface ProxyLeaf extends LeafBase {
   readonly kind: 'proxy'
+  /** `upstream http://…` for routes and logs. */
+  readonly label: string
+  /** The pool's state, for dashboards and metrics. */
+  metrics(): UpstreamMetrics
   /** The Node entry: the original req/res (req.url already the rest). */
   forwardNode(req: IncomingMessage, res: ServerResponse, ctx: ProxiedRequest): void
   /** The Fetch entry: the Request as sent; rejects with an HttpError (502/504). */

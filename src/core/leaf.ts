@@ -177,6 +177,7 @@ export function sourceOf(target: Target): unknown {
 export function labelOf(leaf: Leaf): string {
   if (leaf.kind === 'status') return `${leaf.status} ${leaf.text}`
   if (leaf.kind === 'server') return 'http.Server'
+  if (leaf.kind === 'proxy') return leaf.label
   const app = leaf.source
   if (typeof app === 'function') return app.name ? `${app.name}()` : 'function'
   const name = (app as object | null)?.constructor?.name
@@ -189,6 +190,7 @@ export function describeTarget(target: Target, metrics = false): MetricsNode {
     const node: MetricsNode = { kind: target.kind, label: labelOf(target) }
     const routes = metrics ? undefined : appRoutes(target.source)
     if (routes !== undefined) node.routes = routes
+    if (metrics && target.kind === 'proxy') node.upstream = target.metrics()
     return node
   }
   return metrics && target._tree !== undefined ? target._tree(true) : target.routes()

@@ -148,8 +148,33 @@ export interface LazyMetrics {
   instances: Array<{ key: string; age: number; idle: number; inFlight: number; requests: number }>
 }
 
+/** An upstream app's target and connection pool. */
+export interface UpstreamMetrics {
+  target: string
+  /** Connections open, serving a request, and requests waiting for one. */
+  connected: number
+  running: number
+  pending: number
+  /** Requests forwarded and upgrades piped since it was made. */
+  requests: number
+  upgrades: number
+}
+
+/** A spawned app's process. */
+export interface ProcessMetrics {
+  command: string[]
+  pid: number | undefined
+  state: string
+  ready: boolean
+  /** ms since the current process became ready; 0 while not ready. */
+  uptime: number
+  restarts: number
+}
+
 /** A routes() node with the counts of the dispatcher it describes (leaves have none). */
 export interface MetricsNode extends RouteNode {
+  upstream?: UpstreamMetrics
+  process?: ProcessMetrics
   /** Unique in the process while the dispatcher lives: what invalidate() names. */
   id?: number
   requests?: StatusCounts

@@ -1,0 +1,65 @@
+// One upstream: where it is and the pool of connections that reach it. Each upstream app
+// has a pool of its own, so no connection ever carries two apps' (two tenants') requests.
+import { Pool } from 'undici'
+import type { Forwarding } from './headers.ts'
+
+export interface UpstreamTarget {
+  /** undici's origin: the URL's, or http://localhost for a Unix socket. */
+  readonly origin: string
+  /** A Unix socket to connect to instead of the origin's host and port. */
+  readonly socketPath: string | undefined
+  /** The target URL's path, prefixed to every forwarded path ('' for none). */
+  readonly basePath: string
+  /** For logs, dashboards and routes: the URL, or `unix:<path>`. */
+  readonly label: string
+}
+
+export interface UpstreamSettings {
+  readonly preserveHost: boolean
+  /** ms until the upstream's response headers (504 after); 0 = no bound. */
+  readonly timeout: number
+  /** Most connections kept open to the upstream at once. */
+  readonly connections: number
+}
+
+export class Upstream implements Forwarding {
+  readonly pool: Pool
+  readonly target: UpstreamTarget
+  readonly upstreamHost: string
+  readonly preserveHost: boolean
+  readonly timeout: number
+  readonly connections: number
+  /** Requests forwarded since it was made, and upgrades piped. */
+  requests = 0
+  upgrades = 0
+
+  constructor(target: UpstreamTarget, settings: UpstreamSettings) {
+    this.target = target
+    this.preserveHost = settings.preserveHost
+    this.timeout = settings.timeout
+    this.connections = settings.connections
+    this.upstreamHost = new URL(target.origin).host
+    this.pool = new Pool(target.origin, {
+      connections: settings.connections,
+      headersTimeout: settings.timeout,
+      // Streams (SSE, long downloads) may idle for as long as they like.
+      bodyTimeout: 0,
+      ...(target.socketPath === undefined ? {} : { socketPath: target.socketPath }),
+    })
+  }
+
+  /** The path the upstream gets for the rest of the request. */
+  path(rest: string): string {
+    return this.target.basePath === '' ? rest : this.target.basePath + rest
+  }
+
+  /** Connections open, in use and queued requests: for dashboards and metrics. */
+  stats(): { connected: number; running: number; pending: number } {
+    const s = this.pool.stats
+    return { connected: s.connected, running: s.running, pending: s.pending }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close()
+  }
+}

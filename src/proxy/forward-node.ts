@@ -1,0 +1,138 @@
+// The Node entry's forward: the client's req streams into undici's dispatch, and the
+// upstream's answer streams into res, each with backpressure (a full res pauses the
+// upstream connection; undici reads the request body only as the socket drains). A client
+// that leaves aborts the upstream request; a response that breaks off mid-body is cut,
+// never ended as if complete.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Dispatcher } from 'undici'
+import type { ProxiedRequest } from '../core/leaf-kinds.ts'
+import type { Upstream } from './core.ts'
+import { upstreamError } from './failure.ts'
+import { forwardHeaders, responseHeaders, type Sent } from './headers.ts'
+
+/** Forwards one request; resolves when the response is complete, rejects with 502/504. */
+export function forwardNode(
+  up: Upstream,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: ProxiedRequest,
+): Promise<void> {
+  up.requests++
+  return new Promise((resolve, reject) => {
+    const headers = forwardHeaders(req.rawHeaders, ctx, sentOf(req, ctx), up)
+    up.pool.dispatch(
+      {
+        method: req.method as string,
+        path: up.path(req.url as string),
+        headers,
+        body: hasBody(req) ? req : null,
+      },
+      new NodeForward(up, res, resolve, reject),
+    )
+  })
+}
+
+/** What the Node request says of itself: the authority it came for, its peer, TLS. */
+export function sentOf(req: IncomingMessage, ctx: ProxiedRequest): Sent {
+  const socket = req.socket as (IncomingMessage['socket'] & { encrypted?: boolean }) | undefined
+  return {
+    host:
+      ctx.forwardedHost ??
+      (req.headers[':authority'] as string | undefined) ??
+      (req.headers.host as string),
+    address: socket?.remoteAddress,
+    encrypted: socket?.encrypted === true,
+  }
+}
+
+// A request has a body when it says how it is framed (RFC 9112 §6.3).
+function hasBody(req: IncomingMessage): boolean {
+  const headers = req.headers
+  return headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined
+}
+
+class NodeForward implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined = undefined
+  #settled = false
+  readonly #up: Upstream
+  readonly #res: ServerResponse
+  readonly #resolve: () => void
+  readonly #reject: (error: unknown) => void
+
+  constructor(
+    up: Upstream,
+    res: ServerResponse,
+    resolve: () => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#up = up
+    this.#res = res
+    this.#resolve = resolve
+    this.#reject = reject
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller
+    const res = this.#res
+    if (res.destroyed) {
+      controller.abort(new Error('the client left'))
+      return
+    }
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('the client left'))
+    })
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[]>,
+    statusMessage?: string,
+  ): void {
+    if (status < 200) {
+      // 1xx informational answers are this hop's; a 101 to a request that asked for no
+      // upgrade would hand the client a socket it cannot use.
+      if (status === 101) this.#fail(new Error('the upstream answered 101 to a plain request'))
+      return
+    }
+    try {
+      this.#res.writeHead(status, statusMessage || undefined, responseHeaders(headers))
+    } catch (error) {
+      // A field Node refuses to write (invalid characters): nothing has gone out yet.
+      controller.abort(error as Error)
+      this.#fail(error)
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const res = this.#res
+    if (!res.write(chunk)) {
+      controller.pause()
+      res.once('drain', () => controller.resume())
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#res.end()
+    this.#settle()
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    // The client left first: nothing to answer, nothing to report.
+    if (this.#res.destroyed && !this.#res.writableFinished) this.#settle()
+    else this.#fail(error)
+  }
+
+  #fail(error: unknown): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.#controller?.abort(error as Error)
+    this.#reject(upstreamError(error, this.#up.target.label))
+  }
+
+  #settle(): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.#resolve()
+  }
+}
