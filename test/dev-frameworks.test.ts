@@ -35,6 +35,35 @@ for (const command of ['dev', 'serve'] as const) {
       })
     }
 
+    it('a Koa app mounted as it is: the error page under dev, Koa\'s own 500 under serve', async () => {
+      const reply = await send(port, '/koa/x', { host: '127.0.0.1' })
+      assert.equal(reply.status, 500)
+      if (command === 'dev') {
+        assert.match(String(reply.headers['content-type']), /text\/html/)
+        assert.match(reply.body, /thrown in a Koa middleware/)
+        assert.match(reply.body, /dev-frameworks\.ts/)
+      } else assert.equal(reply.body, 'Internal Server Error')
+      const missing = await send(port, '/koa/missing', { host: '127.0.0.1' })
+      assert.equal(missing.status, 404)
+    })
+
+    it('a Fastify instance mounted as it is: started by switchyard; its route errors reach the error page under dev', async () => {
+      const ok = await send(port, '/fastify/ok', { host: '127.0.0.1' })
+      assert.equal(ok.status, 200)
+      assert.deepEqual(JSON.parse(ok.body), { ok: true })
+      const reply = await send(port, '/fastify/sync', { host: '127.0.0.1' })
+      assert.equal(reply.status, 500)
+      if (command === 'dev') {
+        assert.match(String(reply.headers['content-type']), /text\/html/)
+        assert.match(reply.body, /thrown in a Fastify route/)
+        assert.match(reply.body, /dev-frameworks\.ts/)
+      } else {
+        // Fastify's own production answer.
+        assert.match(String(reply.headers['content-type']), /application\/json/)
+        assert.equal(JSON.parse(reply.body).statusCode, 500)
+      }
+    })
+
     it("an HTTPException still answers Hono's own status", async () => {
       const reply = await send(port, '/hono/denied', { host: '127.0.0.1' })
       assert.equal(reply.status, 401)

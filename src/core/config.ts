@@ -30,7 +30,7 @@ export interface EntryConfig {
   /** Node entry: the @hono/node-server listener for Fetch leaves, made on first use. */
   fetchBridge?: unknown
   /** Called with each leaf before it serves (the dev server's framework error hooks). */
-  readonly prepareLeaf: ((leaf: Leaf) => void) | undefined
+  readonly prepareLeaf: ((leaf: Leaf, config: EntryConfig) => void) | undefined
 }
 
 /** The Fetch entry's default bound on waiting for an app's Response. */
@@ -42,7 +42,7 @@ export function entryConfig(options: {
   renderError?: ErrorRenderer | undefined
   timeout?: number | undefined
   overrideGlobalObjects?: boolean | undefined
-  prepareLeaf?: ((leaf: Leaf) => void) | undefined
+  prepareLeaf?: ((leaf: Leaf, config: EntryConfig) => void) | undefined
 }): EntryConfig {
   return {
     trustProxy: options.trustProxy ?? false,

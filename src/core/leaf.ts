@@ -4,6 +4,7 @@
 // fields are added, never renamed, and DISPATCHER's value says which version is spoken.
 import { appRoutes } from './app-routes.ts'
 import type { DispatchContext } from './context.ts'
+import { isFastify, isKoa, koaLeaf, startFastify } from './frameworks.ts'
 import type { FetchLeaf, Leaf, StatusLeaf } from './leaf-kinds.ts'
 import type { DispatcherStats } from './stats.ts'
 import type {
@@ -48,6 +49,8 @@ export interface DispatcherNode extends Dispatcher {
   readonly _stats?: DispatcherStats
   /** routes(), with counts if `metrics` (absent on copies that predate them). */
   _tree?(metrics: boolean): MetricsNode
+  /** Set on apps that start before serving: resolves once they serve (lazy creation waits). */
+  _ready?(): Promise<void>
 }
 
 /** What dispatchers hold: a leaf, or another dispatcher to resolve further. */
@@ -83,7 +86,33 @@ export function toTarget(app: unknown, context: string): Target {
     }
     return app._leaf ?? app
   }
+  if (typeof app === 'object' && app !== null && isFastify(app)) {
+    if (starter === undefined) {
+      throw new TypeError(
+        `${context}: a Fastify instance is served inside a dispatcher: mount(app)`,
+      )
+    }
+    return starter(
+      app,
+      () => startFastify(app),
+      () => app.close(),
+    )
+  }
   return classify(app, context)
+}
+
+/** Makes an app that must start before serving into a dispatcher (the dispatch layer's). */
+export type Starter = (
+  app: object,
+  start: () => Promise<Leaf>,
+  stop: () => Promise<unknown>,
+) => Target
+
+let starter: Starter | undefined
+
+/** @internal Installed by dispatch/dispatcher.ts, which every dispatcher imports. */
+export function installStarter(make: Starter): void {
+  starter = make
 }
 
 /** Classifies a function the way node() does: arity 3 gets a final `next`. */
@@ -113,6 +142,7 @@ function classify(app: unknown, context: string): Leaf {
     }
   }
   if (typeof app === 'object' && app !== null) {
+    if (isKoa(app)) return koaLeaf(app)
     if (isNodeServer(app)) {
       if (app.listening) {
         throw new TypeError(`${context}: the server is already listening; pass one that is not`)

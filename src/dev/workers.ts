@@ -35,6 +35,8 @@ export function startWorker(
       ...process.env,
       SWITCHYARD_ENTRY: options.entry ?? '',
       SWITCHYARD_TRUST_PROXY: options.trustProxy ? '1' : '',
+      // Framework instances install their dev error hooks (core/frameworks.ts).
+      SWITCHYARD_DEV: '1',
     },
     execArgv: options.inspect ? [...process.execArgv, '--inspect=127.0.0.1:0'] : process.execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -14,6 +14,7 @@ import { HttpError } from '../core/errors.ts'
 import {
   closeOf,
   describeTarget,
+  isDispatcher,
   type Leaf,
   NOT_FOUND,
   resolve,
@@ -74,9 +75,19 @@ export class LazyDispatcher extends BaseDispatcher {
     this.#cache = new InstanceCache<Target, DispatchContext>(
       async (key, ctx) => {
         const app = await create(key, ctx)
-        return app === null || app === undefined
-          ? null
-          : toTarget(app, `${context} factory for "${key}"`)
+        if (app === null || app === undefined) return null
+        const target = toTarget(app, `${context} factory for "${key}"`)
+        // An app that starts (a spawned process, a Fastify instance) is created once it
+        // serves, so single flight, maxCreating and createTimeout cover its start.
+        if (isDispatcher(target) && target._ready !== undefined) {
+          try {
+            await target._ready()
+          } catch (error) {
+            await closeOf(target)?.()
+            throw error
+          }
+        }
+        return target
       },
       {
         max: options.max,

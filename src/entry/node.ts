@@ -26,7 +26,7 @@ export interface NodeListenerOptions {
    */
   overrideGlobalObjects?: boolean
   /** @internal The dev server's framework error hooks. */
-  prepareLeaf?: (leaf: Leaf) => void
+  prepareLeaf?: (leaf: Leaf, config: EntryConfig) => void
 }
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void

@@ -48,7 +48,7 @@ export function invokeNode(
   config: EntryConfig,
 ): void {
   ctx.leaf = leaf
-  config.prepareLeaf?.(leaf)
+  config.prepareLeaf?.(leaf, config)
   prepareNodeRequest(req, ctx)
   // The client may have gone while an instance was being created: no 'close' will come.
   if (ctx.leased && gone(req, res)) {
