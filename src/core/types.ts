@@ -68,8 +68,35 @@ export interface Dispatcher {
   close(): Promise<void>
 }
 
+/** A Koa app, mounted as it is: switchyard makes its callback() on the first request. */
+export interface KoaApp {
+  callback(): NodeHandler
+  // biome-ignore lint/suspicious/noExplicitAny: Koa types its middleware itself
+  use(middleware: any): unknown
+  context: object
+  middleware: unknown[]
+}
+
+/** A Fastify instance, mounted as it is: switchyard awaits its ready() before serving. */
+export interface FastifyApp {
+  server: NodeServer
+  ready(): PromiseLike<unknown>
+  // biome-ignore lint/suspicious/noExplicitAny: Fastify types its hooks and handlers itself
+  setErrorHandler(handler: any): unknown
+  // biome-ignore lint/suspicious/noExplicitAny: Fastify types its hooks and handlers itself
+  addHook(...args: any[]): unknown
+  close(): PromiseLike<unknown>
+}
+
 /** Anything switchyard can dispatch to. */
-export type App = NodeHandler | FetchHandler | FetchApp | NodeServer | Dispatcher
+export type App =
+  | NodeHandler
+  | FetchHandler
+  | FetchApp
+  | NodeServer
+  | KoaApp
+  | FastifyApp
+  | Dispatcher
 
 /** The read-only view of a request that key functions (`lazy`) get. */
 export interface RequestView {

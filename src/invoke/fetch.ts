@@ -21,22 +21,39 @@ export type FetchInvoker<L extends Leaf = Leaf> = (
 ) => Response | Promise<Response>
 
 let replay: FetchInvoker | undefined
+let loading: Promise<unknown> | undefined
 
 /**
- * @internal Installed by `switchyard/node` (and the Node entry): replays a request to a
- * Node leaf. Without it, Node leaves behind `fetch()` answer 500 saying what to import.
+ * @internal Installed by `switchyard/node` (and the Node entry, and the replay module
+ * itself when loaded): replays a request to a Node leaf.
  */
 export function installNodeReplay(invoker: FetchInvoker): void {
   replay = invoker
 }
 
+// Node leaves behind fetch() with only the root entry imported: the replay module is
+// loaded at run time where the runtime has Node's modules (Node 20.16+, Bun and Deno have
+// process.getBuiltinModule), by a specifier no bundler follows, so this file and the root
+// entry stay free of node:* imports and a Worker bundle never contains the Node half.
 const toNode: FetchInvoker = (leaf, ctx, request, rest, config) => {
-  if (replay === undefined) {
+  if (replay !== undefined) return replay(leaf, ctx, request, rest, config)
+  const proc = (globalThis as { process?: { getBuiltinModule?: unknown } }).process
+  if (typeof proc?.getBuiltinModule !== 'function') {
     throw new TypeError(
-      "A Node app behind fetch() needs the Node half: import 'switchyard/node' once (in Node, Bun or Deno)",
+      'A Node app behind fetch() needs node:http, which this runtime does not have (Node 20.16+, Bun and Deno do); serve Fetch apps only here',
     )
   }
-  return replay(leaf, ctx, request, rest, config)
+  loading ??= import(nodeHalf()).catch((error: unknown) => {
+    loading = undefined
+    throw error
+  })
+  return loading.then(() => (replay as FetchInvoker)(leaf, ctx, request, rest, config))
+}
+
+/** The replay module beside this one: .ts from source, .js when built. */
+function nodeHalf(): string {
+  const here = import.meta.url
+  return new URL(`./replay${here.slice(here.lastIndexOf('.'))}`, here).href
 }
 
 export const FETCH_INVOKERS: {
