@@ -1,6 +1,7 @@
 // switchyard/node: the Node half. Importing it also lets fetch() reach Node apps.
 export { type NodeListener, type NodeListenerOptions, toNodeListener } from './entry/node.ts'
 export { toUpgradeListener, type UpgradeListener } from './entry/upgrade.ts'
+export { type SpawnedApp, type SpawnOptions, spawn } from './proxy/spawn.ts'
 export {
   type UpstreamApp,
   type UpstreamOptions,
