@@ -1,6 +1,7 @@
 // Instance cache: one instance per key, single-flight creation, LRU bound, idle expiry and
 // refcounted dispose; HTTP-agnostic, called per request. Runtime-neutral: expiry is checked
 // on access, the one sweep timer is a bonus. Its bounds under any load: see busy.ts.
+import type { ProcessMetrics } from '../core/types.ts'
 import { busyError, type CacheBusyError, type CacheEvents, type CacheStats } from './busy.ts'
 import { now } from './clock.ts'
 import { CacheCounters } from './counters.ts'
@@ -119,8 +120,11 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
   }
 
   /** A snapshot of the live instances (the first `limit`), most recently used first. */
-  instances(limit?: number): InstanceInfo[] {
-    return this.#lru.snapshot(now(), limit)
+  instances(
+    limit?: number,
+    processOf?: (instance: T) => ProcessMetrics | undefined,
+  ): InstanceInfo[] {
+    return this.#lru.snapshot(now(), limit, processOf)
   }
 
   /** Live and negative entries (creations in progress are not counted). */

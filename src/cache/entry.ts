@@ -1,4 +1,6 @@
 // The instance cache's record of one key, and the intrusive LRU list that orders records.
+
+import type { ProcessMetrics } from '../core/types.ts'
 import { now } from './clock.ts'
 import type { InstanceInfo, Lease } from './options.ts'
 
@@ -82,17 +84,24 @@ export class Lru<T> {
   }
 
   /** The first `limit` records as InstanceInfo, most recently used first. */
-  snapshot(t: number, limit = Number.POSITIVE_INFINITY): InstanceInfo[] {
+  snapshot(
+    t: number,
+    limit = Number.POSITIVE_INFINITY,
+    processOf?: (instance: T) => ProcessMetrics | undefined,
+  ): InstanceInfo[] {
     const list: InstanceInfo[] = []
     for (let e = this.head; e !== undefined && list.length < limit; e = e.next) {
       const idle = e.inFlight > 0 ? 0 : t - e.lastUse
-      list.push({
+      const info: InstanceInfo = {
         key: e.key,
         age: t - e.created,
         idle,
         inFlight: e.inFlight,
         requests: e.requests,
-      })
+      }
+      const process = processOf?.(e.instance)
+      if (process !== undefined) info.process = process
+      list.push(info)
     }
     return list
   }

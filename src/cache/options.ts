@@ -1,4 +1,5 @@
 // The instance cache's options and public shapes, and their validation.
+import type { ProcessMetrics } from '../core/types.ts'
 import { describe, parseDuration } from '../parse/duration.ts'
 
 export type Factory<T, C> = (
@@ -44,6 +45,8 @@ export interface InstanceInfo {
   idle: number
   inFlight: number
   requests: number
+  /** The instance's process, when it is a spawned app. */
+  process?: ProcessMetrics
 }
 
 export type EvictReason = 'lru' | 'idle' | 'invalidate' | 'close'

@@ -172,7 +172,15 @@ export interface LazyMetrics {
   negative: number
   max: number
   /** The live instances, most recently used first: the first 200 (`live` counts all). */
-  instances: Array<{ key: string; age: number; idle: number; inFlight: number; requests: number }>
+  instances: Array<{
+    key: string
+    age: number
+    idle: number
+    inFlight: number
+    requests: number
+    /** The instance's process, when it is a spawned app. */
+    process?: ProcessMetrics
+  }>
 }
 
 /** An upstream app's target and connection pool. */

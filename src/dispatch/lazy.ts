@@ -22,7 +22,7 @@ import {
   type Target,
   toTarget,
 } from '../core/leaf.ts'
-import type { App, MetricsNode, RequestView } from '../core/types.ts'
+import type { App, MetricsNode, ProcessMetrics, RequestView } from '../core/types.ts'
 import { BaseDispatcher } from './dispatcher.ts'
 import { lazyMetrics } from './lazy-metrics.ts'
 
@@ -185,7 +185,7 @@ export class LazyDispatcher extends BaseDispatcher {
 
   _tree(metrics: boolean): MetricsNode {
     // The most recently used only: a tree with 100,000 tenants stays cheap to read.
-    const instances = this.#cache.instances(metrics ? LISTED : 21)
+    const instances = this.#cache.instances(metrics ? LISTED : 21, metrics ? processOf : undefined)
     const keys = instances.slice(0, 20).map((info) => info.key)
     const live = keys.length === 0 ? 'none live' : `live: ${keys.join(', ')}`
     const children: NonNullable<MetricsNode['children']> = [
@@ -238,4 +238,9 @@ export function lazy(
     options,
     'lazy()',
   )
+}
+
+// A spawned app's process, for the instance list of the dashboards.
+function processOf(target: Target): ProcessMetrics | undefined {
+  return isDispatcher(target) ? target._tree?.(true).process : undefined
 }

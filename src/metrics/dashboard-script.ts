@@ -84,9 +84,23 @@ function item(node, match) {
     }
     card.append(counts)
   }
+  if (node.upstream || node.processes) card.append(processDetails(node))
   const li = h('li', '', match !== undefined ? h('span', 'match', match) : null, card)
   if (node.children) li.append(h('ul', '', ...node.children.map((c) => item(c.node, c.match))))
   return li
+}
+
+// An upstream's pool and a spawned app's processes, one line each.
+function processDetails(node) {
+  const box = h('div', 'counts')
+  const u = node.upstream
+  if (u) box.append(h('span', 'c', '→ ' + u.target + ': ' + u.connected + ' open, ' + u.running + ' busy, ' + u.pending + ' queued, ' + u.requests + ' requests'))
+  for (const p of node.processes || []) box.append(h('span', p.ready ? 'c c2' : 'c c5', procText(p)))
+  return box
+}
+
+function procText(p) {
+  return 'pid ' + (p.pid == null ? '-' : p.pid) + ' ' + p.state + (p.ready ? ', up ' + dur(p.uptime) : '') + ', ' + p.restarts + (p.restarts === 1 ? ' restart' : ' restarts')
 }
 
 function walk(node, trail, path, seen) {
@@ -120,8 +134,10 @@ function lazySection(path, node, trail) {
   stat(l.negative, 'remembered miss', 'remembered misses')
   swap(sec.stats, stats)
   swap(sec.chart, chart(l.creationSeconds))
-  const cols = ['key'].concat(multi ? ['pid'] : [], ['age', 'idle', 'in flight', 'requests'], state.readOnly ? [] : [''])
+  const procs = l.instances.some((i) => i.process)
+  const cols = ['key'].concat(multi ? ['pid'] : [], ['age', 'idle', 'in flight', 'requests'], procs ? ['process'] : [], state.readOnly ? [] : [''])
   swap(sec.head, h('tr', '', ...cols.map((c) => h('th', c === 'key' || c === '' ? '' : 'num', c))))
+  sec.procs = procs
   syncRows(sec, l.instances)
   sec.empty.hidden = l.instances.length > 0
 }
@@ -147,7 +163,8 @@ function syncRows(sec, instances) {
       })
     }
     const vals = [keyText(inst.key)].concat(multi ? [String(inst.pid)] : [],
-      [dur(inst.age), dur(inst.idle), String(inst.inFlight), String(inst.requests)])
+      [dur(inst.age), dur(inst.idle), String(inst.inFlight), String(inst.requests)],
+      sec.procs ? [inst.process ? procText(inst.process) : ''] : [])
     const width = vals.length + (state.readOnly ? 0 : 1)
     if (tr.cells.length !== width) {
       tr.replaceChildren(...vals.map((_, i) => h('td', i === 0 ? 'key' : 'num')))

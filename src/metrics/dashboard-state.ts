@@ -1,7 +1,14 @@
 // What the dashboard's JSON endpoint answers: every serving process's tree merged into one
 // (counts summed, instances listed with their pid), the processes that did not answer, and
 // the latest requests. `switchyard routes --url` prints the same document.
-import type { LazyMetrics, MetricsNode, RouteNode, StatusCounts } from '../core/types.ts'
+import type {
+  LazyMetrics,
+  MetricsNode,
+  ProcessMetrics,
+  RouteNode,
+  StatusCounts,
+  UpstreamMetrics,
+} from '../core/types.ts'
 import type { RecentRequest } from './recent.ts'
 import type { MetricsSnapshot } from './snapshot.ts'
 
@@ -24,6 +31,10 @@ export interface DashboardLazy extends Omit<LazyMetrics, 'instances'> {
 export interface DashboardNode extends RouteNode {
   requests?: StatusCounts
   lazy?: DashboardLazy
+  /** An upstream's pool, summed over the serving processes. */
+  upstream?: UpstreamMetrics
+  /** A spawned app's child process in each serving process (`server`: that process's pid). */
+  processes?: Array<ProcessMetrics & { server: number | undefined }>
   /** This dispatcher in each process: what an invalidation names (`pid`, `id`). */
   targets?: Array<{ pid: number | undefined; id: number }>
   children?: Array<{ match: string; node: DashboardNode }>
@@ -86,6 +97,20 @@ function mergeNodes(nodes: Owned[]): DashboardNode {
     node.lazy === undefined ? [] : [{ pid, lazy: node.lazy }],
   )
   if (lazy.length > 0) out.lazy = mergeLazy(lazy)
+  const upstreams = nodes.flatMap(({ node }) =>
+    node.upstream === undefined ? [] : [node.upstream],
+  )
+  if (upstreams.length > 0) {
+    const { target, ...counts } = upstreams[0] as UpstreamMetrics
+    out.upstream = {
+      target,
+      ...sumRecords([counts, ...upstreams.slice(1).map(({ target: _, ...c }) => c)]),
+    }
+  }
+  const processes = nodes.flatMap(({ pid, node }) =>
+    node.process === undefined ? [] : [{ ...node.process, server: pid }],
+  )
+  if (processes.length > 0) out.processes = processes
   const groups = new Map<string, Owned[]>()
   for (const { pid, node } of nodes) {
     for (const child of node.children ?? []) {

@@ -1,7 +1,7 @@
 // The counts of readMetrics() as Prometheus metrics, registered in a prom-client registry
 // (passed in, so this module needs no prom-client of its own). Labels name dispatchers by
 // their place in the tree, never by tenant key or anything else a client controls.
-import type { App, MetricsNode } from '../core/types.ts'
+import type { App, MetricsNode, ProcessMetrics } from '../core/types.ts'
 import { readMetrics } from './snapshot.ts'
 
 /** What collectMetrics() needs of a prom-client `Registry` (or `AggregatorRegistry`). */
@@ -77,7 +77,45 @@ const FAMILIES: Family[] = [
     }))
   }),
   lazyGauge('negative_entries', 'Remembered "no such key" results', (l) => l.negative),
+  gauge('upstream_connections', "Connections of an upstream app's pool, by state", (row) => {
+    const u = row.node.upstream
+    if (u === undefined) return []
+    return (['connected', 'running', 'pending'] as const).map((state) => ({
+      labels: { route: row.route, state },
+      value: u[state],
+    }))
+  }),
+  counter('upstream_requests_total', 'Requests forwarded to an upstream app', (row) =>
+    row.node.upstream === undefined
+      ? []
+      : [{ labels: { route: row.route }, value: row.node.upstream.requests }],
+  ),
+  counter('upstream_upgrades_total', 'Upgrades (WebSockets) piped to an upstream app', (row) =>
+    row.node.upstream === undefined
+      ? []
+      : [{ labels: { route: row.route }, value: row.node.upstream.upgrades }],
+  ),
+  // Per route, never per tenant: a lazy dispatcher's spawned instances are counted together.
+  gauge('processes', 'Child processes of spawned apps, by readiness', (row) => {
+    const all = processesOf(row.node)
+    if (all.length === 0) return []
+    const ready = all.filter((p) => p.ready).length
+    return [
+      { labels: { route: row.route, state: 'ready' }, value: ready },
+      { labels: { route: row.route, state: 'not_ready' }, value: all.length - ready },
+    ]
+  }),
+  gauge('process_restarts', 'Restarts of the live child processes of spawned apps', (row) => {
+    const all = processesOf(row.node)
+    if (all.length === 0) return []
+    return [{ labels: { route: row.route }, value: all.reduce((n, p) => n + p.restarts, 0) }]
+  }),
 ]
+
+function processesOf(node: MetricsNode): ProcessMetrics[] {
+  if (node.process !== undefined) return [node.process]
+  return (node.lazy?.instances ?? []).flatMap((i) => (i.process === undefined ? [] : [i.process]))
+}
 
 /**
  * Registers switchyard's metrics (`switchyard_*`, see the README) for `app` in `registry`.
@@ -113,7 +151,9 @@ export function collectMetrics(app: App, registry: MetricsRegistry): void {
 function flatten(root: MetricsNode): Row[] {
   const rows: Row[] = []
   const walk = (node: MetricsNode, route: string) => {
-    if (node.requests !== undefined) rows.push({ route, kind: node.kind, node })
+    if (node.requests !== undefined || node.upstream !== undefined) {
+      rows.push({ route, kind: node.kind, node })
+    }
     for (const child of node.children ?? []) walk(child.node, `${route} > ${child.match}`)
   }
   walk(root, 'root')
