@@ -16,6 +16,7 @@ import {
   refuseRequest,
   refuseUpgrade,
 } from './allowed-hosts.ts'
+import { DevChildren } from './children.ts'
 import { bold, cyan, dim, green, red, yellow } from './color.ts'
 import {
   DASHBOARD_PATH,
@@ -64,7 +65,9 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     watch: options.watch?.map((pattern) => compileGlob(pattern)),
     ignore: options.ignore?.map((pattern) => compileGlob(pattern)),
   })
-  const start = () => startWorker(options, (files) => watcher.add(files))
+  // Spawned apps' processes belong to the dev server, so they outlive reloads.
+  const children = new DevChildren()
+  const start = () => startWorker(options, (files) => watcher.add(files), children)
   let current: Promise<DevWorker> = start()
   let reloading: Promise<void> | undefined
   let again = false
@@ -170,6 +173,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     // Nothing will ever reach the worker: let it go, so the command can exit.
     closing = true
     await Promise.all([retireWorker(first), watcher.close()])
+    await children.close()
     throw error
   }
   const { port, address } = server.address() as AddressInfo
@@ -204,7 +208,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       const last = await current.catch(() => undefined)
       if (last !== undefined) await retireWorker(last)
       server.closeAllConnections()
-      await closed
+      await Promise.all([closed, children.close()])
     },
   }
 }

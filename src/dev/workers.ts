@@ -2,6 +2,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { DevChildren } from './children.ts'
 import type { SupervisorMessage, WorkerMessage } from './worker.ts'
 
 // The worker module next to this one, .ts when running from source and .js when built.
@@ -29,6 +30,7 @@ export interface DevWorker {
 export function startWorker(
   options: WorkerOptions,
   onFiles?: (files: string[]) => void,
+  children?: DevChildren,
 ): Promise<DevWorker> {
   const child = fork(WORKER, [], {
     env: {
@@ -41,12 +43,18 @@ export function startWorker(
     execArgv: options.inspect ? [...process.execArgv, '--inspect=127.0.0.1:0'] : process.execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      children?.orphan(child)
+      resolve()
+    }),
+  )
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) =>
       reject(new Error(`the dev worker exited (${code}) before it was ready`))
     child.once('exit', onExit)
     child.on('message', (message: WorkerMessage) => {
+      if (children?.handle(message, child)) return
       if (message.type === 'files') return onFiles?.(message.files)
       if (message.type !== 'ready') return
       child.off('exit', onExit)

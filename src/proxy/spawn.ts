@@ -8,6 +8,7 @@ import type { Leaf, ProxyLeaf } from '../core/leaf-kinds.ts'
 import type { MetricsNode } from '../core/types.ts'
 import { BaseDispatcher } from '../dispatch/dispatcher.ts'
 import { Child, type ChildAddress, type ChildOptions } from '../process/child.ts'
+import { type ChildHandle, RemoteChild, supervisedByDev } from '../process/remote-child.ts'
 import { Upstream } from './core.ts'
 import { proxyLeaf, type UpstreamOptions, upstreamSettings } from './upstream.ts'
 
@@ -15,7 +16,7 @@ export interface SpawnOptions extends Omit<ChildOptions, 'command'>, UpstreamOpt
 
 /** @internal */
 export class SpawnedApp extends BaseDispatcher {
-  readonly #child: Child
+  readonly #child: ChildHandle
   readonly #settings: ReturnType<typeof upstreamSettings>
   /** The address the current upstream reaches, and its leaf. */
   #address: ChildAddress | undefined = undefined
@@ -25,7 +26,10 @@ export class SpawnedApp extends BaseDispatcher {
   constructor(command: readonly string[], options: SpawnOptions) {
     super()
     this.#settings = upstreamSettings(options, 'spawn()')
-    this.#child = new Child({ ...options, command })
+    // Under `switchyard dev` the dev server owns the process, so it outlives reloads.
+    this.#child = supervisedByDev()
+      ? new RemoteChild({ ...options, command })
+      : new Child({ ...options, command })
   }
 
   _resolve(): Leaf | Promise<Leaf> {
