@@ -198,3 +198,38 @@ test('upstream() validates its target and options', () => {
   assert.throws(() => upstream('http://x', { connections: 0 }), /connections/)
   assert.throws(() => upstream('http://x', { timeout: 'soon' }), /timeout/)
 })
+
+test('a kept-alive connection the upstream drops as the next request arrives: a GET is sent again, a POST is not', async () => {
+  // Answers the first request on each connection and drops the connection at the second,
+  // unread: what a server's idle timeout does to a request sent in the same instant.
+  const { createServer: createTcp } = await import('node:net')
+  const tcp = createTcp((socket) => {
+    let requests = 0
+    let buffered = ''
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('latin1')
+      while (buffered.includes('\r\n\r\n')) {
+        const end = buffered.indexOf('\r\n\r\n') + 4
+        const length = Number(/content-length: (\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0)
+        buffered = buffered.slice(end + length)
+        if (++requests > 1) return socket.destroy()
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+      }
+    })
+    socket.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve))
+  const app = mount(null, {
+    '/u': upstream(`http://127.0.0.1:${(tcp.address() as AddressInfo).port}`, { connections: 1 }),
+  })
+  const running = await listen(app, { onError: () => {} })
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await send(running.port, '/u/')).body, 'ok')
+    const posted = await send(running.port, '/u/', { method: 'POST', body: 'x' })
+    assert.equal(posted.status, 502)
+  } finally {
+    await running.close()
+    await app.close()
+    tcp.close()
+  }
+})

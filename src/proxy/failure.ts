@@ -37,3 +37,18 @@ function codeOf(error: unknown): string | undefined {
   }
   return undefined
 }
+
+// A kept-alive connection the upstream closed just as a request went out: the upstream never
+// read it. Sent again once, as nginx and @fastify/reply-from do, when that is safe: an
+// idempotent method and no body to replay.
+const STALE = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
+
+export function isReplayable(request: { method: string; body?: unknown }): boolean {
+  return (request.body === null || request.body === undefined) && IDEMPOTENT.has(request.method)
+}
+
+export function isStaleConnection(error: unknown): boolean {
+  const code = codeOf(error)
+  return code !== undefined && STALE.has(code)
+}

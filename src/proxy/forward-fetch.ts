@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { ProxiedRequest } from '../core/leaf-kinds.ts'
 import type { Upstream } from './core.ts'
-import { upstreamError } from './failure.ts'
+import { isReplayable, isStaleConnection, upstreamError } from './failure.ts'
 import { flatHeaders, forwardHeaders, responseHeaders, type Sent } from './headers.ts'
 
 // What @hono/node-server passes as the second argument: the peer's address.
@@ -29,16 +29,16 @@ export function forwardFetch(
     encrypted: socket?.encrypted === true || url.startsWith('https:'),
   }
   return new Promise((resolve, reject) => {
-    up.pool.dispatch(
-      {
-        method: request.method,
-        path: up.path(ctx.path + ctx.query),
-        headers: forwardHeaders(flatHeaders(request.headers), ctx, sent, up),
-        // undici streams any async iterable (its types list only Node streams).
-        body: request.body as unknown as Readable | null,
-      },
-      new FetchForward(up, request, resolve, reject),
-    )
+    const options: Dispatcher.DispatchOptions = {
+      method: request.method,
+      path: up.path(ctx.path + ctx.query),
+      headers: forwardHeaders(flatHeaders(request.headers), ctx, sent, up),
+      // undici streams any async iterable (its types list only Node streams).
+      body: request.body as unknown as Readable | null,
+    }
+    const send = (retry: (() => void) | undefined) =>
+      up.pool.dispatch(options, new FetchForward(up, request, resolve, reject, retry))
+    send(isReplayable(options) ? () => send(undefined) : undefined)
   })
 }
 
@@ -49,17 +49,21 @@ class FetchForward implements Dispatcher.DispatchHandler {
   readonly #request: Request
   readonly #resolve: (response: Response) => void
   readonly #reject: (error: unknown) => void
+  /** Sends the request once more: a kept-alive connection the upstream had just closed. */
+  readonly #retry: (() => void) | undefined
 
   constructor(
     up: Upstream,
     request: Request,
     resolve: (response: Response) => void,
     reject: (error: unknown) => void,
+    retry: (() => void) | undefined,
   ) {
     this.#up = up
     this.#request = request
     this.#resolve = resolve
     this.#reject = reject
+    this.#retry = retry
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -125,6 +129,11 @@ class FetchForward implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (!this.#answered && this.#retry !== undefined && isStaleConnection(error)) {
+      this.#answered = true
+      this.#retry()
+      return
+    }
     const failure = upstreamError(error, this.#up.target.label)
     if (!this.#answered) {
       this.#answered = true

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { ProxiedRequest } from '../core/leaf-kinds.ts'
 import type { Upstream } from './core.ts'
-import { upstreamError } from './failure.ts'
+import { isReplayable, isStaleConnection, upstreamError } from './failure.ts'
 import { forwardHeaders, responseHeaders, type Sent } from './headers.ts'
 
 /** Forwards one request; resolves when the response is complete, rejects with 502/504. */
@@ -19,16 +19,15 @@ export function forwardNode(
 ): Promise<void> {
   up.requests++
   return new Promise((resolve, reject) => {
-    const headers = forwardHeaders(req.rawHeaders, ctx, sentOf(req, ctx), up)
-    up.pool.dispatch(
-      {
-        method: req.method as string,
-        path: up.path(req.url as string),
-        headers,
-        body: hasBody(req) ? req : null,
-      },
-      new NodeForward(up, res, resolve, reject),
-    )
+    const options: Dispatcher.DispatchOptions = {
+      method: req.method as string,
+      path: up.path(req.url as string),
+      headers: forwardHeaders(req.rawHeaders, ctx, sentOf(req, ctx), up),
+      body: hasBody(req) ? req : null,
+    }
+    const send = (retry: (() => void) | undefined) =>
+      up.pool.dispatch(options, new NodeForward(up, res, resolve, reject, retry))
+    send(isReplayable(options) ? () => send(undefined) : undefined)
   })
 }
 
@@ -58,17 +57,21 @@ class NodeForward implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse
   readonly #resolve: () => void
   readonly #reject: (error: unknown) => void
+  /** Sends the request once more: a kept-alive connection the upstream had just closed. */
+  readonly #retry: (() => void) | undefined
 
   constructor(
     up: Upstream,
     res: ServerResponse,
     resolve: () => void,
     reject: (error: unknown) => void,
+    retry: (() => void) | undefined,
   ) {
     this.#up = up
     this.#res = res
     this.#resolve = resolve
     this.#reject = reject
+    this.#retry = retry
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -120,7 +123,10 @@ class NodeForward implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     // The client left first: nothing to answer, nothing to report.
     if (this.#res.destroyed && !this.#res.writableFinished) this.#settle()
-    else this.#fail(error)
+    else if (this.#retry !== undefined && !this.#res.headersSent && isStaleConnection(error)) {
+      this.#settled = true
+      this.#retry()
+    } else this.#fail(error)
   }
 
   #fail(error: unknown): void {
