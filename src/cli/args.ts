@@ -24,13 +24,27 @@ export function parseCommandArgs(command: string, args: string[], options: Optio
   }
 }
 
-/** A port: an integer from 0 to 65535. */
-export function parsePort(value: string | undefined, fallback: number, command: string): number {
-  if (value === undefined) return fallback
+/**
+ * The port to listen on: `--port`, else the PORT environment variable (which hosting
+ * platforms set), else `fallback`. An empty PORT counts as unset, as shells write it.
+ */
+export function parsePort(
+  flag: string | undefined,
+  env: string | undefined,
+  fallback: number,
+  command: string,
+): number {
+  if (flag !== undefined) return portOf(flag, '--port', command)
+  if (env !== undefined && env !== '') return portOf(env, 'the PORT environment variable', command)
+  return fallback
+}
+
+/** An integer from 0 to 65535, written in decimal digits only. */
+function portOf(value: string, source: string, command: string): number {
   const port = Number(value)
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || !/^\d+$/.test(value)) {
+  if (!/^\d+$/.test(value) || port > 65535) {
     throw new UsageError(
-      `switchyard ${command}: --port must be an integer from 0 to 65535, got "${value}"`,
+      `switchyard ${command}: ${source} must be an integer from 0 to 65535, got "${value}"`,
     )
   }
   return port

@@ -17,7 +17,8 @@ other Host gets 403 (this stops DNS rebinding: a web page whose name resolves to
 machine cannot read them). --allowed-hosts names more.
 
 Options:
-  -p, --port <n>              port to listen on (default 5000; 0 picks a free one)
+  -p, --port <n>              port to listen on (default: the PORT environment variable,
+                              else 5000; 0 picks a free one)
       --host <name>           interface to bind (default localhost); 0.0.0.0 exposes the
                               error pages, and so the source, to anyone who can reach the port
       --allowed-hosts <list>  more Host names to answer, comma-separated: a name
@@ -55,7 +56,7 @@ export function devCommand(args: string[]): Promise<number> {
     })
     const dev = await startDevServer({
       entry: positionals[0],
-      port: parsePort(values.port as string | undefined, 5000, 'dev'),
+      port: parsePort(values.port as string | undefined, process.env.PORT, 5000, 'dev'),
       host: (values.host as string | undefined) ?? 'localhost',
       inspect: values.inspect === true,
       liveReload: values['live-reload'] === true,

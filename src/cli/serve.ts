@@ -26,7 +26,8 @@ Production server. With more than one worker, a primary process forks the worker
 loads the app) and shares the port among them; it serves nothing itself.
 
 Options:
-  -p, --port <n>              port to listen on (default 5000; 0 picks a free one)
+  -p, --port <n>              port to listen on (default: the PORT environment variable,
+                              else 5000; 0 picks a free one)
       --host <name>           interface to bind (default localhost; 0.0.0.0 for all)
   -w, --workers <n|auto>      worker processes (default 1: serve in this process;
                               auto: one per CPU core)
@@ -82,7 +83,7 @@ export function serveCommand(args: string[]): Promise<number> {
     const shutdownTimeout = durationFlag(values, 'shutdown-timeout', DEFAULTS.shutdownTimeout)
     const responseTimeout = durationFlag(values, 'response-timeout', DEFAULTS.responseTimeout)
     const options: ServeOptions = {
-      port: parsePort(values.port as string | undefined, 5000, 'serve'),
+      port: parsePort(values.port as string | undefined, process.env.PORT, 5000, 'serve'),
       host: (values.host as string | undefined) ?? 'localhost',
       accessLog: values['access-log'] === true,
       trustProxy: values['trust-proxy'] === true,
