@@ -1,8 +1,33 @@
-// The dev server's error page: message, source-mapped stack with code frames, request.
+// The dev server's error answer: for a browser, a page with the message, source-mapped stack
+// with code frames and the request; for a client that prefers JSON, the same as JSON.
 import { Youch } from 'youch'
 import type { RenderedRequest } from '../core/config.ts'
 import { statusText } from '../core/errors.ts'
+import { prefersJson } from './accept.ts'
+import { renderErrorJson } from './error-json.ts'
 import { withReloadScript } from './live.ts'
+import { inUserCode } from './syntax-error.ts'
+
+/** A rendered error answer: its body and the content-type it is sent with. */
+export interface DevErrorAnswer {
+  body: string
+  type: string
+}
+
+const HTML = 'text/html; charset=utf-8'
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** The error page, or JSON when the request's Accept prefers it (src/dev/accept.ts). */
+export async function renderDevError(
+  error: unknown,
+  request: RenderedRequest,
+  status: number,
+): Promise<DevErrorAnswer> {
+  if (prefersJson(request.headers.accept)) {
+    return { body: renderErrorJson(error, request, status), type: JSON_TYPE }
+  }
+  return { body: await renderErrorPage(error, request, status), type: HTML }
+}
 
 /** One Youch per page: an instance accumulates what it is given, so pages would mix requests. */
 export function renderErrorPage(
@@ -16,20 +41,4 @@ export function renderErrorPage(
   })
   // The page reloads itself once the next save brings a new worker.
   return page.then(withReloadScript)
-}
-
-// tsx reports a syntax error as esbuild's TransformError, whose stack is esbuild's own
-// (`node_modules/esbuild/lib/main.js`). The place is in its message (`file:line:column:
-// ERROR: text`): the page shows that file, with the line and a caret, as Vite does.
-const TRANSFORM = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m
-
-function inUserCode(error: unknown): unknown {
-  if (!(error instanceof Error) || error.name !== 'TransformError') return error
-  const place = TRANSFORM.exec(error.message)
-  if (place === null) return error
-  const [, file, line, column, text] = place
-  const syntax = new SyntaxError(text)
-  // Youch reads the frame's file and marks the column; esbuild counts columns from 0.
-  syntax.stack = `SyntaxError: ${text}\n    at ${file}:${line}:${Number(column) + 1}`
-  return syntax
 }

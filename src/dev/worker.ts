@@ -13,7 +13,7 @@ import { RecentRequests } from '../metrics/recent.ts'
 import { loadEntry, parseEntry } from '../server/load-app.ts'
 import { logRequest } from './access-log.ts'
 import { red } from './color.ts'
-import { renderErrorPage } from './error-page.ts'
+import { renderDevError, renderErrorPage } from './error-page.ts'
 import { surfaceFrameworkErrors } from './framework-errors.ts'
 import { recordImports } from './module-graph.ts'
 
@@ -66,13 +66,13 @@ async function start(): Promise<void> {
     console.error(red(`✖ ${spec ?? 'the entry'} failed to load:`), error)
     server = createServer((req, res) => {
       logRequest(req, res, { recent })
-      renderErrorPage(
+      renderDevError(
         error,
         { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers },
         500,
-      ).then((html) => {
-        res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' })
-        res.end(html)
+      ).then(({ body, type }) => {
+        res.writeHead(500, { 'content-type': type })
+        res.end(body)
       })
     })
     app = undefined
