@@ -125,7 +125,7 @@ export interface Segment {
  * B A A B …: each side gets as many early as late segments, and the first and the last
  * segment go to different sides).
  */
-async function alternate(
+export async function alternate(
   server: RunningServer,
   segments: number,
   connections: number,

@@ -5,6 +5,8 @@ import { drawChart } from './chart.ts'
 import { type Config, configs, type Group, targets } from './configs.ts'
 import type { Round } from './load.ts'
 import type { PairedRatios } from './paired.ts'
+import type { UpstreamReport } from './upstream.ts'
+import { printUpstream, upstreamMarkdown } from './upstream-report.ts'
 
 export interface Ratio {
   baseline: string
@@ -36,6 +38,8 @@ export interface Report {
   /** Paired rounds (bench/paired.ts), when the run measured them: the A/A pair first. */
   paired?: PairedRatios[]
   targets: Target[]
+  /** The upstream rows (bench/upstream.ts), when the run measured them. */
+  upstream?: UpstreamReport
 }
 
 export interface Target {
@@ -165,6 +169,11 @@ function targetsHeading(report: Report): string {
 }
 
 export function printTable(report: Report): void {
+  if (report.results.length > 0) printMain(report)
+  if (report.upstream !== undefined) printUpstream(report.upstream)
+}
+
+function printMain(report: Report): void {
   const table = [HEAD, ...rows(report.results, false)]
   const widths = HEAD.map((_, i) => Math.max(...table.map((row) => (row[i] as string).length)))
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ')
@@ -191,6 +200,7 @@ export function markdown(report: Report): string {
     '',
     ...targetLines(report).map((line) => `- ${line}`),
     '',
+    ...(report.upstream === undefined ? [] : upstreamMarkdown(report.upstream)),
   ].join('\n')
 }
 
@@ -198,6 +208,7 @@ export function write(report: Report, dir = 'bench/results'): void {
   mkdirSync(dir, { recursive: true })
   writeFileSync(`${dir}/latest.json`, `${JSON.stringify(report, null, 2)}\n`)
   writeFileSync(`${dir}/latest.md`, markdown(report))
-  writeFileSync(`${dir}/latest.svg`, drawChart(report))
-  console.log(`\nwrote ${dir}/latest.json, latest.md, latest.svg`)
+  const svg = report.results.length > 0
+  if (svg) writeFileSync(`${dir}/latest.svg`, drawChart(report))
+  console.log(`\nwrote ${dir}/latest.json, latest.md${svg ? ', latest.svg' : ''}`)
 }

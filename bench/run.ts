@@ -1,9 +1,10 @@
-// npm run bench [-- --quick] [-- --only node-http,mount-node] [-- --rounds 5 --duration 3]
+// npm run bench [-- --quick] [-- --only node-http,mount-node,upstream] [-- --rounds 5 --duration 3]
 //   [-- --pairs 3 --pair-duration 8] [-- --tool autocannon|wrk] [-- --connections 50]
 // Starts every configuration as its own server process, then loads them round-robin (each
 // round of each configuration preceded by a warm-up), reading the server's CPU time around
 // each measured round: the table. Then the targets in paired rounds (bench/paired.ts): their
-// ratios. Writes bench/results/latest.{json,md,svg}.
+// ratios. Then the upstream rows (bench/upstream.ts; `--only upstream` for them alone).
+// Writes bench/results/latest.{json,md,svg}.
 import { parseArgs } from 'node:util'
 import { type Config, configs } from './configs.ts'
 import {
@@ -17,6 +18,7 @@ import {
 } from './load.ts'
 import { pairedRounds } from './paired.ts'
 import { checkTargets, machine, printTable, type Report, summarize, write } from './report.ts'
+import { upstreamRows } from './upstream.ts'
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +40,8 @@ const warmup = Number(values.warmup ?? 1)
 const pairs = Number(values.pairs ?? (values.quick ? 0 : 3))
 const pairDuration = Number(values['pair-duration'] ?? 8)
 const connections = Number(values.connections)
-const names = values.only?.split(',').map((s) => s.trim()) ?? [...configs.keys()]
+const asked = values.only?.split(',').map((s) => s.trim()) ?? [...configs.keys(), 'upstream']
+const names = asked.filter((name) => name !== 'upstream')
 for (const name of names) {
   if (!configs.has(name)) {
     console.error(`unknown configuration "${name}"; known: ${[...configs.keys()].join(', ')}`)
@@ -91,6 +94,12 @@ try {
           console.log,
         )
       : []
+  const upstream = asked.includes('upstream')
+    ? await upstreamRows(
+        { quick: values.quick, pairs, connections, tool, pin: pin.server },
+        console.log,
+      )
+    : undefined
   const report: Report = {
     date: new Date().toISOString(),
     machine: description,
@@ -107,6 +116,7 @@ try {
     results: summaries,
     ...(paired.length > 0 ? { paired } : {}),
     targets: checkTargets(summaries, paired),
+    ...(upstream === undefined ? {} : { upstream }),
   }
   printTable(report)
   write(report, values.out)

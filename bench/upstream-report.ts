@@ -1,0 +1,106 @@
+// The upstream rows as printed and as written to latest.md: their table (the proxies' CPU
+// per request, ratios on upstream()'s row), the targets and the WebSocket echo line.
+import type { Target } from './report.ts'
+import { type UpstreamReport, type UpstreamRow, upstreamLabel } from './upstream.ts'
+
+const HEAD = [
+  'upstream rows',
+  'req/s median (min–max)',
+  'p99 ms',
+  'CPU µs/req, best (busy)',
+  'ratio: req/s · CPU',
+]
+const NOTES = [
+  'every row forwards GET /backend/x as GET /x to the same upstream server over kept-alive connections; the load keeps its 50 connections alive',
+  'CPU µs/req is the proxying process’s (nginx: its worker’s, from /proc, in 10 ms ticks); the ratios on upstream()’s row are its req/s over the other’s and the other’s CPU per request over its own (above 1: cheaper)',
+  'upstream() sets X-Forwarded-For/-Proto/-Host/-Prefix and drops hop-by-hop fields both ways; nginx is configured to set the same four; @fastify/http-proxy and http-proxy-middleware run with their defaults, which set none',
+]
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US')
+const x = (n: number) => (n >= 10 ? n.toFixed(0) : n.toFixed(2))
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+const bestRps = (r: UpstreamRow) => Math.max(...r.rounds.map((o) => o.rps))
+const cheapest = (r: UpstreamRow) => Math.min(...r.rounds.map((o) => o.cpuPerRequest))
+
+function rows(report: UpstreamReport): string[][] {
+  const mine = report.rows.find((r) => r.name === 'mount-upstream')
+  return report.rows.map((r) => {
+    const rps = r.rounds.map((o) => o.rps)
+    const failures = r.rounds.reduce((sum, o) => sum + o.failures, 0)
+    const ratios =
+      r !== mine || mine === undefined
+        ? ''
+        : report.rows
+            .filter((o) => o !== mine && o.name !== 'origin')
+            .map(
+              (o) =>
+                `${x(bestRps(mine) / bestRps(o))} · ${x(cheapest(o) / cheapest(mine))} × ${o.label}`,
+            )
+            .join('<br>')
+    return [
+      r.label + (failures > 0 ? ` (${failures} failed)` : ''),
+      `${int(median(rps))} (${int(Math.min(...rps))}–${int(Math.max(...rps))})`,
+      median(r.rounds.map((o) => o.p99)).toFixed(1),
+      `${cheapest(r).toFixed(1)} (${Math.round(median(r.rounds.map((o) => o.busy)) * 100)}%)`,
+      ratios,
+    ]
+  })
+}
+
+function targetLine(t: Target): string {
+  const pass = (v: number) => (v >= t.factor ? 'ok' : 'MISSED')
+  const of = (v: number, range?: [number, number]) =>
+    range === undefined ? x(v) : `${x(v)} (${x(range[0])}–${x(range[1])})`
+  return `${upstreamLabel(t.name)} ≥ ${t.factor} × ${upstreamLabel(t.baseline)}: CPU ${of(t.cpu, t.range?.cpu)} ${pass(t.cpu)}, req/s ${of(t.rps, t.range?.rps)} ${pass(t.rps)}`
+}
+
+function heading(report: UpstreamReport): string {
+  const aa = report.paired.find((p) => p.name === 'mount-upstream-aa')
+  if (aa === undefined) return 'Upstream targets (DESIGN §6), best round against best round:'
+  const spread = (xs: number[]) => `${x(median(xs))} (${x(Math.min(...xs))}–${x(Math.max(...xs))})`
+  return `Upstream targets (DESIGN §6), each the median of ${aa.rps.length} pairs with its baseline in one process (lowest–highest pair); the A/A pair (two upstream() apps against each other): req/s ${spread(aa.rps)}, CPU ${spread(aa.cpu)}:`
+}
+
+function wsLine(report: UpstreamReport): string {
+  const { ws } = report
+  const ratio = ws.proxied / ws.direct
+  return `WebSocket echo through mount → upstream ≥ ${ws.factor} × direct: ${x(ratio)} ${ratio >= ws.factor ? 'ok' : 'MISSED'} (${int(ws.proxied)} against ${int(ws.direct)} messages/s; ${ws.sockets} sockets each sending its next message on each echo, ${ws.seconds.toFixed(1)} s each in alternating turns)`
+}
+
+export function printUpstream(report: UpstreamReport): void {
+  const all = rows(report)
+  const table = [HEAD.slice(0, 4), ...all.map((r) => r.slice(0, 4))]
+  const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] as string).length)))
+  const line = (r: string[]) => r.map((cell, i) => cell.padEnd(widths?.[i] ?? 0)).join('  ')
+  const ratios = all.flatMap((r) =>
+    r[4] === ''
+      ? []
+      : [`${r[0]}, req/s · CPU:`, ...(r[4] as string).split('<br>').map((c) => `  ${c}`)],
+  )
+  console.log(`\n${report.setup}\n\n${table.map(line).join('\n')}\n\n${ratios.join('\n')}`)
+  console.log(
+    `\n${heading(report)}\n  ${report.targets.map(targetLine).join('\n  ')}\n  ${wsLine(report)}`,
+  )
+}
+
+export function upstreamMarkdown(report: UpstreamReport): string[] {
+  return [
+    `Upstream rows: ${report.setup}.`,
+    '',
+    `| ${HEAD.join(' | ')} |`,
+    `| ${HEAD.map(() => '---').join(' | ')} |`,
+    ...rows(report).map((r) => `| ${r.join(' | ')} |`),
+    '',
+    ...NOTES.map((n) => `- ${n}.`),
+    '',
+    heading(report),
+    '',
+    ...report.targets.map((t) => `- ${targetLine(t)}`),
+    `- ${wsLine(report)}`,
+    '',
+  ]
+}
