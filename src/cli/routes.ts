@@ -1,7 +1,10 @@
-// `switchyard routes [entry]`: prints the dispatch tree, like `flask routes`; with --url,
-// the tree of a running server (its dashboard's JSON), live instances and counts included.
-import { describeTarget, toTarget } from '../core/leaf.ts'
+// `switchyard routes [entry]`: prints the dispatch tree, like `flask routes`, with the
+// routes inside the apps whose framework lists them; with --url, the tree of a running
+// server (its dashboard's JSON), live instances and counts included.
+import { routePath } from '../core/app-routes.ts'
+import { describeTarget, isDispatcher, type Target, toTarget } from '../core/leaf.ts'
 import type { RouteNode } from '../core/types.ts'
+import { StartedApp } from '../dispatch/dispatcher.ts'
 import { STATE_PATH } from '../metrics/dashboard.ts'
 import type { DashboardNode, DashboardState } from '../metrics/dashboard-state.ts'
 import { loadEntry, parseEntry } from '../server/load-app.ts'
@@ -10,7 +13,9 @@ import { parseCommandArgs, runCommand, UsageError } from './args.ts'
 const HELP = `Usage: switchyard routes [entry] [options]
 
 Prints the dispatch tree of the app the entry exports: mount prefixes, host patterns,
-lazy dispatchers with their live keys, and the app at every leaf.
+lazy dispatchers with their live keys, and the app at every leaf, with the routes inside
+Express, Hono and Fastify apps (methods, and the full path under their mount). Fastify
+instances are made ready() for it, so that their plugins' routes count; none listens.
 
 Options:
       --url <url>  print the tree of a running server instead, with its counts and live
@@ -42,8 +47,13 @@ export function routesCommand(args: string[]): Promise<number> {
       return 0
     }
     const entry = parseEntry(positionals[0])
-    const app = await loadEntry(entry)
-    process.stdout.write(formatRoutes(describeTarget(toTarget(app, 'routes'))))
+    const target = toTarget(await loadEntry(entry), 'routes')
+    const started = await startApps(target)
+    try {
+      process.stdout.write(formatRoutes(describeTarget(target)))
+    } finally {
+      await Promise.all(started.map((app) => app.close()))
+    }
     return 0
   })
 }
@@ -81,33 +91,68 @@ export async function readState(url: string): Promise<DashboardState> {
   return body as DashboardState
 }
 
+/**
+ * Fastify adds the routes of plugins at ready(): each instance in the tree is started (as
+ * `flask routes` builds the app; no server listens) and closed once printed. One that fails
+ * to start is listed with the routes it had.
+ */
+async function startApps(root: Target): Promise<StartedApp[]> {
+  const found: StartedApp[] = []
+  const visit = (target: Target): void => {
+    if (target instanceof StartedApp) found.push(target)
+    else if (isDispatcher(target)) for (const child of target._children()) visit(child)
+  }
+  visit(root)
+  await Promise.all(
+    found.map((app) =>
+      app._ready().catch((error: Error) => {
+        const reason = (error.cause as Error | undefined)?.message ?? error.message
+        console.error(`switchyard routes: ${app.routes().label} did not start: ${reason}`)
+      }),
+    ),
+  )
+  return found
+}
+
 type Details = (node: RouteNode) => { counts?: string; lines?: string[] }
 
 /** Renders a route tree with box-drawing branches, one node a line (details beneath). */
 export function formatRoutes(root: RouteNode, details?: Details): string {
   const lines = [describe(root, details)]
-  more(root, '', lines, details)
-  walk(root, '', lines, details)
+  // `prefix`: the path the mounts above put a node under (host patterns add none).
+  const more = (node: RouteNode, indent: string, prefix: string): void => {
+    const extra = [...routeLines(node, prefix), ...(details?.(node).lines ?? [])]
+    const bar = (node.children?.length ?? 0) > 0 ? '│  ' : '   '
+    for (const line of extra) lines.push(`${indent}${bar}${line}`.trimEnd())
+  }
+  const walk = (node: RouteNode, indent: string, prefix: string): void => {
+    const children = node.children ?? []
+    children.forEach(({ match, node: child }, i) => {
+      const last = i === children.length - 1
+      lines.push(
+        `${indent}${last ? '└─ ' : '├─ '}${printable(match)}  →  ${describe(child, details)}`,
+      )
+      const inner = indent + (last ? '   ' : '│  ')
+      const under =
+        node.kind === 'mount' && match.startsWith('/') ? routePath(prefix, match) : prefix
+      more(child, inner, under)
+      walk(child, inner, under)
+    })
+  }
+  more(root, '', '')
+  walk(root, '', '')
   return `${lines.join('\n')}\n`
 }
 
-function walk(node: RouteNode, indent: string, lines: string[], details?: Details): void {
-  const children = node.children ?? []
-  children.forEach((child, i) => {
-    const last = i === children.length - 1
-    lines.push(
-      `${indent}${last ? '└─ ' : '├─ '}${printable(child.match)}  →  ${describe(child.node, details)}`,
-    )
-    const inner = indent + (last ? '   ' : '│  ')
-    more(child.node, inner, lines, details)
-    walk(child.node, inner, lines, details)
-  })
-}
-
-function more(node: RouteNode, indent: string, lines: string[], details?: Details): void {
-  const extra = details?.(node).lines ?? []
-  const bar = (node.children?.length ?? 0) > 0 ? '│  ' : '   '
-  for (const line of extra) lines.push(`${indent}${bar}${line}`.trimEnd())
+/** An app's routes as `flask routes` lists them: the methods in a column, the full path. */
+function routeLines(node: RouteNode, prefix: string): string[] {
+  const routes = node.routes ?? []
+  const methods = routes.map((route) => printable(route.methods.join(',')))
+  const width = Math.max(0, ...methods.map((text) => text.length))
+  return routes.map(
+    (route, i) =>
+      `${(methods[i] as string).padEnd(width)}  ${printable(routePath(prefix, route.path))}`,
+  )
 }
 
 function describe(node: RouteNode, details?: Details): string {

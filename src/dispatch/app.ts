@@ -1,5 +1,6 @@
 // node(), fetchApp(), withUpgrade(): one app, classified explicitly. Each is a dispatcher
 // of one leaf, so it is an app to both entries and nests as the leaf itself.
+import { appRoutes } from '../core/app-routes.ts'
 import { type FetchLeaf, fetchLeaf, type Leaf, nodeLeaf, toTarget } from '../core/leaf.ts'
 import type {
   App,
@@ -29,8 +30,12 @@ export class AppDispatcher extends BaseDispatcher {
     return []
   }
 
-  _tree(): MetricsNode {
-    return { kind: this._leaf.kind, label: labelFor(this._leaf) }
+  _tree(metrics = false): MetricsNode {
+    const node: MetricsNode = { kind: this._leaf.kind, label: labelFor(this._leaf) }
+    // As describeTarget() does for the leaf: routes in routes(), not in every metrics read.
+    const routes = metrics ? undefined : appRoutes(this._leaf.source)
+    if (routes !== undefined) node.routes = routes
+    return node
   }
 }
 
