@@ -109,6 +109,17 @@ describe('appRoutes', () => {
         'GET,HEAD,ALL /orders',
       ],
     )
+    // Router 2.0-2.2 (older Express 5 installs) keep no mount path, only whether use() had one.
+    const router = {
+      stack: [
+        { slash: true, matchers: [], handle: inner },
+        { slash: false, matchers: [], handle: inner },
+      ],
+    }
+    assert.deepEqual(
+      appRoutes(Object.assign(() => undefined, router))?.map((r) => r.path),
+      ['/deep', '/…/deep'],
+    )
     // An Express 4 app before its first route has no `_router` (and `router` throws).
     const empty = Object.assign(() => undefined, { handle() {}, set() {}, lazyrouter() {} })
     Object.defineProperty(empty, 'router', {
