@@ -1,6 +1,6 @@
 // nginx proxy_pass as the reference beside the upstream rows: Debian's nginx
 // (scripts/install-balancers.sh), one worker with keep-alive connections to the same upstream
-// server, the same forwarding headers as upstream() sets. Its CPU time is read from /proc:
+// server, the same forwarding headers as upstream() sets, WebSocket upgrades passed through. Its CPU time is read from /proc:
 // the worker's (the master only waits).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -37,6 +37,11 @@ http {
   ${temps.map((t) => `${t}_temp_path ${dir}/${t};`).join('\n  ')}
   keepalive_requests 1000000;
   keepalive_timeout 60s;
+  # Upgrades pass through; plain requests keep their upstream connection alive.
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    '' '';
+  }
   upstream origin {
     server 127.0.0.1:${origin};
     # Above the load's 50 connections: none is closed and opened again under load.
@@ -49,7 +54,8 @@ http {
     location /backend/ {
       proxy_pass http://origin/;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Upgrade $http_upgrade;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-Host $http_host;

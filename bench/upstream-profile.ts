@@ -33,10 +33,9 @@ try {
     const server = await startProcess(config, [config.name, String(origin.port)], pin.server)
     try {
       const url = `ws://127.0.0.1:${server.port}/backend/ws`
-      // The same URL on both sides of the echo: every turn goes through the proxy.
       const run = (s: number) =>
         values.ws
-          ? echo(url, url, { sockets: connections, segments: 2 * s, ms: 500 })
+          ? echo([{ name: 'a', url }], { sockets: connections, segments: 2 * s, ms: 500 })
           : load(server, s, connections, tool)
       await run(2)
       const file = join(dir, `${config.name}${values.ws ? '-ws' : ''}.cpuprofile`)
@@ -46,7 +45,7 @@ try {
       const cpu = (await server.cpu()) - before
       await server.ask({ profile: file }, 'profiled')
       const done =
-        'requests' in result ? result.requests : (result.direct + result.proxied) * result.seconds
+        'requests' in result ? result.requests : (result.sides[0]?.rate ?? 0) * result.seconds
       const { rows, gc, switchyard } = selfTimes(file)
       console.log(
         `## ${config.label}${values.ws ? ', WebSocket echo' : ''}: ${Math.round(done / seconds)} ${values.ws ? 'messages' : 'req'}/s, ${(cpu / done).toFixed(1)} µs CPU each while profiled; ${file}`,

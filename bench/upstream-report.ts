@@ -65,10 +65,30 @@ function heading(report: UpstreamReport): string {
   return `Upstream targets (DESIGN §6), each the median of ${aa.rps.length} pairs with its baseline in one process (lowest–highest pair); the A/A pair (two upstream() apps against each other): req/s ${spread(aa.rps)}, CPU ${spread(aa.cpu)}:`
 }
 
-function wsLine(report: UpstreamReport): string {
+/** The WebSocket target, then nginx's figure beside it. */
+function wsLines(report: UpstreamReport): string[] {
   const { ws } = report
-  const ratio = ws.proxied / ws.direct
-  return `WebSocket echo through mount → upstream ≥ ${ws.factor} × direct: ${x(ratio)} ${ratio >= ws.factor ? 'ok' : 'MISSED'} (${int(ws.proxied)} against ${int(ws.direct)} messages/s; ${ws.sockets} sockets each sending its next message on each echo, ${ws.seconds.toFixed(1)} s each in alternating turns)`
+  const of = (name: string) => ws.sides.find((s) => s.name === name)
+  const direct = of('direct')?.rate ?? Number.NaN
+  const cpu = (n?: number) => (n === undefined ? '' : `, ${n.toFixed(1)} µs of its CPU per message`)
+  const labels: Record<string, string> = {
+    'mount-upstream': 'mount → upstream (toUpgradeListener)',
+    nginx: 'nginx proxy_pass',
+  }
+  const line = (name: string, target: boolean) => {
+    const side = of(name)
+    if (side === undefined) return []
+    const ratio = side.rate / direct
+    const verdict = target ? ` ${ratio >= ws.factor ? 'ok' : 'MISSED'}` : ' (reference)'
+    return [
+      `WebSocket echo through ${labels[name]}${target ? ` ≥ ${ws.factor}` : ''} × direct: ${x(ratio)}${verdict} (${int(side.rate)} against ${int(direct)} messages/s${cpu(side.cpuPerMessage)})`,
+    ]
+  }
+  return [
+    ...line('mount-upstream', true),
+    ...line('nginx', false),
+    `  (${ws.sockets} sockets per side, each sending its next 32-byte message on each echo; ${ws.seconds.toFixed(1)} s per side in alternating turns)`,
+  ]
 }
 
 export function printUpstream(report: UpstreamReport): void {
@@ -83,7 +103,7 @@ export function printUpstream(report: UpstreamReport): void {
   )
   console.log(`\n${report.setup}\n\n${table.map(line).join('\n')}\n\n${ratios.join('\n')}`)
   console.log(
-    `\n${heading(report)}\n  ${report.targets.map(targetLine).join('\n  ')}\n  ${wsLine(report)}`,
+    `\n${heading(report)}\n  ${report.targets.map(targetLine).join('\n  ')}\n  ${wsLines(report).join('\n  ')}`,
   )
 }
 
@@ -100,7 +120,7 @@ export function upstreamMarkdown(report: UpstreamReport): string[] {
     heading(report),
     '',
     ...report.targets.map((t) => `- ${targetLine(t)}`),
-    `- ${wsLine(report)}`,
+    ...wsLines(report).map((l) => (l.startsWith('  ') ? `  ${l.trim()}` : `- ${l}`)),
     '',
   ]
 }

@@ -13,7 +13,7 @@ import { check, type Round, type RunningServer, round, type Tool } from './load.
 import { findNginx, nginxVersion, startNginx } from './nginx.ts'
 import { alternate, type PairedRatios } from './paired.ts'
 import type { Target } from './report.ts'
-import { type EchoResult, echo } from './ws.ts'
+import { type EchoResult, type EchoSide, echo } from './ws.ts'
 
 export interface UpstreamRow {
   name: string
@@ -151,15 +151,15 @@ export async function upstreamRows(
       }
     }
 
-    // WebSocket echo through the upstream() process of the table, against direct.
-    const proxy = servers.find((s) => s.config.name === 'mount-upstream') as RunningServer
-    const ws = await echo(
-      `ws://127.0.0.1:${origin.port}/ws`,
-      `ws://127.0.0.1:${proxy.port}/backend/ws`,
-      { sockets: connections, segments: quick ? 4 : 16, ms: 500 },
-    )
+    // WebSocket echo through the upstream() process of the table (and nginx), against direct.
+    const sides: EchoSide[] = [{ name: 'direct', url: `ws://127.0.0.1:${origin.port}/ws` }]
+    for (const s of servers.filter((s) => ['mount-upstream', 'nginx'].includes(s.config.name))) {
+      const url = `ws://127.0.0.1:${s.port}/backend/ws`
+      sides.push({ name: s.config.name, url, cpu: s.cpu })
+    }
+    const ws = await echo(sides, { sockets: connections, segments: quick ? 6 : 24, ms: 400 })
     log(
-      `WebSocket echo, ${ws.sockets} sockets: direct ${Math.round(ws.direct)} msg/s, through upstream ${Math.round(ws.proxied)} msg/s`,
+      `WebSocket echo, ${ws.sockets} sockets: ${ws.sides.map((s) => `${s.name} ${Math.round(s.rate)} msg/s${s.cpuPerMessage === undefined ? '' : ` (${s.cpuPerMessage.toFixed(1)} µs CPU/msg)`}`).join(', ')}`,
     )
     for (const server of servers.slice(1)) server.stop()
 
