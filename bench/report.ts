@@ -169,6 +169,7 @@ function targetsHeading(report: Report): string {
 }
 
 export function printTable(report: Report): void {
+  console.log(`\n${report.machine}`)
   if (report.results.length > 0) printMain(report)
   if (report.upstream !== undefined) printUpstream(report.upstream)
 }
@@ -177,11 +178,20 @@ function printMain(report: Report): void {
   const table = [HEAD, ...rows(report.results, false)]
   const widths = HEAD.map((_, i) => Math.max(...table.map((row) => (row[i] as string).length)))
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ')
-  console.log(`\n${report.machine}\n\n${table.map(line).join('\n')}\n`)
+  console.log(`\n${table.map(line).join('\n')}\n`)
   console.log(`${targetsHeading(report)}\n  ${targetLines(report).join('\n  ')}`)
 }
 
 export function markdown(report: Report): string {
+  const upstream = report.upstream === undefined ? [] : upstreamMarkdown(report.upstream)
+  if (report.results.length === 0) {
+    const from = `load over loopback from ${report.settings.loader}, ${report.settings.connections} connections`
+    return [
+      `Measured ${report.date.slice(0, 10)} on ${report.machine}; ${from}.`,
+      '',
+      ...upstream,
+    ].join('\n')
+  }
   const table = [HEAD, HEAD.map(() => '---'), ...rows(report.results, true)]
   const notes = report.results
     .filter((s) => s.note !== undefined)
@@ -200,7 +210,7 @@ export function markdown(report: Report): string {
     '',
     ...targetLines(report).map((line) => `- ${line}`),
     '',
-    ...(report.upstream === undefined ? [] : upstreamMarkdown(report.upstream)),
+    ...upstream,
   ].join('\n')
 }
 

@@ -52,8 +52,11 @@ for (const name of names) {
 const pin = pinning()
 const { tool, description: loader } = chooseTool(values.tool)
 const description = machine(pin.description)
-console.log(`${description}\n${names.length} configurations × ${rounds} rounds of ${duration} s`)
-console.log(`(+${warmup} s warm-up each), ${connections} connections, ${loader}`)
+console.log(description)
+if (names.length > 0) {
+  console.log(`${names.length} configurations × ${rounds} rounds of ${duration} s`)
+  console.log(`(+${warmup} s warm-up each), ${connections} connections, ${loader}`)
+}
 
 const servers: RunningServer[] = []
 const stopAll = () => {

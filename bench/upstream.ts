@@ -129,12 +129,14 @@ export async function upstreamRows(
       running.push(server)
       servers.push(server)
     }
-    const setup = `upstream server ${originPin.length === 0 ? 'not pinned' : `on core ${originPin[2]}`}, proxies on the server core, ${nginxNote}`
-    log(`upstream rows: ${setup}`)
-
-    // The table: interleaved rounds, as the main table's.
     const rounds = quick ? 1 : 2
     const seconds = quick ? 2 : 4
+    const pairs =
+      settings.pairs > 0 ? `; targets in ${settings.pairs} pairs of ${PAIR_SEGMENTS / 4} s` : ''
+    const setup = `Upstream rows: upstream server ${originPin.length === 0 ? 'not pinned' : `on core ${originPin[2]}`}, proxies on the server core, ${nginxNote}; ${connections} connections, ${rounds} interleaved round${rounds === 1 ? '' : 's'} of ${seconds} s after 1 s of warm-up${pairs}`
+    log(setup)
+
+    // The table: interleaved rounds, as the main table's.
     const rows: UpstreamRow[] = servers.map((s) => ({
       name: s.config.name,
       label: s.config.label,
