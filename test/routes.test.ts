@@ -23,7 +23,12 @@ describe('switchyard routes', () => {
         `${prefix} is listed`,
       )
     }
-    assert.match(lines.at(-1) as string, /└─ \* {2}→ {2}Hono \[fetch\]$/)
+    const hono = lines.findIndex((line) => /└─ \* {2}→ {2}Hono \[fetch\]$/.test(line))
+    assert.ok(hono > 0, 'the Hono leaf is listed')
+    assert.deepEqual(
+      lines.slice(hono + 1).map((l) => l.trim()),
+      ['GET,HEAD  /', 'GET,HEAD  /whoami'],
+    )
   })
 
   it('picks a named export with file:name, and says so when it is missing', async () => {
