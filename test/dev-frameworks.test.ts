@@ -35,7 +35,7 @@ for (const command of ['dev', 'serve'] as const) {
       })
     }
 
-    it('a Koa app mounted as it is: the error page under dev, Koa\'s own 500 under serve', async () => {
+    it("a Koa app mounted as it is: the error page under dev, Koa's own 500 under serve", async () => {
       const reply = await send(port, '/koa/x', { host: '127.0.0.1' })
       assert.equal(reply.status, 500)
       if (command === 'dev') {
