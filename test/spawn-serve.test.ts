@@ -5,25 +5,9 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { startCli } from './support/cli.ts'
 import { send } from './support/http.ts'
+import { alive, gone } from './support/processes.ts'
 
 const ENTRY = fileURLToPath(new URL('fixtures/spawn-entry.ts', import.meta.url))
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function gone(pid: number, ms = 8000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (!alive(pid)) return true
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  return false
-}
 
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
   test(`the child of a spawned app is gone after ${signal} to switchyard serve`, async () => {
@@ -37,7 +21,7 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
       await cli.waitFor(/\[child-app\] listening on/)
       cli.child.kill(signal)
       await cli.exit
-      assert.equal(await gone(pid), true, `pid ${pid} outlived switchyard (${signal})`)
+      assert.equal(await gone(pid, 8000), true, `pid ${pid} outlived switchyard (${signal})`)
     } finally {
       cli.child.kill('SIGKILL')
     }

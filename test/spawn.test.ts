@@ -5,26 +5,10 @@ import { fileURLToPath } from 'node:url'
 import { mount, subdomains } from '../src/index.ts'
 import { spawn } from '../src/node.ts'
 import { listen, send } from './support/http.ts'
+import { alive, gone } from './support/processes.ts'
 
 const APP = fileURLToPath(new URL('fixtures/spawn-app.mjs', import.meta.url))
 const quiet = { log: () => {} }
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function gone(pid: number, ms = 5000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (!alive(pid)) return true
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return !alive(pid)
-}
 
 test('a spawned app serves under its mount, is restarted after a SIGKILL, and stops on close()', async () => {
   const app = mount(null, { '/py': spawn([process.execPath, APP], quiet) })
