@@ -24,9 +24,11 @@ const { Miniflare } = (await import(
   pathToFileURL(join(packageDir, 'dist', 'src', 'index.js')).href
 )) as { Miniflare: MiniflareClass }
 
+// The module is listed rather than discovered (`modules: true`): the root entry holds one
+// computed import() (the Node half, reached only where process.getBuiltinModule exists),
+// which miniflare's discovery refuses to follow. wrangler lists its bundle the same way.
 const mf = new Miniflare({
-  modules: true,
-  scriptPath: script,
+  modules: [{ type: 'ESModule', path: script }],
   compatibilityDate: COMPATIBILITY_DATE,
   host: '127.0.0.1',
   port: 0,
