@@ -96,9 +96,12 @@ export class LazyDispatcher extends BaseDispatcher {
         idleTimeout: options.idleTimeout,
         negativeTtl: options.negativeTtl,
         createTimeout: options.createTimeout,
-        dispose: async (target, key) => {
-          await closeOf(target)?.()
-          await dispose?.(sourceOf(target) as App, key)
+        // The user's dispose runs at once for a plain app (invalidate() is synchronous to
+        // observe), after close() for one that holds resources (a process, a pool).
+        dispose: (target, key) => {
+          const close = closeOf(target)
+          if (close === undefined) return dispose?.(sourceOf(target) as App, key)
+          return close().then(() => dispose?.(sourceOf(target) as App, key))
         },
       },
       context,
