@@ -106,9 +106,7 @@ describe('Python apps and a ws server behind switchyard', { skip }, () => {
   })
 
   // Django's runserver ends its answers by closing the connection (no Content-Length).
-  test("Django through the Fetch entry: answers end, links on the Request URL's origin", {
-    todo: 'close-delimited answers through the Fetch entry never end (src/proxy/forward-fetch.ts)',
-  }, async () => {
+  test("Django through the Fetch entry: answers end, links on the Request URL's origin", async () => {
     const child = spawnChild(process.execPath, ['--import', TSX, FETCH_DJANGO], {
       stdio: ['ignore', 'pipe', 'inherit'],
     })

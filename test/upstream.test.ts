@@ -191,6 +191,32 @@ describe('upstream through the Fetch entry', () => {
   })
 })
 
+test('an answer the upstream ends by closing the connection ends through both entries', async () => {
+  // No Content-Length, no chunking: the body runs to the close (what Django's runserver does).
+  const { createServer: createTcp } = await import('node:net')
+  const tcp = createTcp((socket) => {
+    socket.once('data', () => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nhello ')
+      setTimeout(() => socket.end('world'), 20)
+    })
+    socket.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve))
+  const app = mount(null, {
+    '/u': upstream(`http://127.0.0.1:${(tcp.address() as AddressInfo).port}`),
+  })
+  const running = await listen(app)
+  try {
+    const viaFetch = await app.fetch(new Request('http://localhost/u/'))
+    assert.equal(await viaFetch.text(), 'hello world')
+    assert.equal((await send(running.port, '/u/')).body, 'hello world')
+  } finally {
+    await running.close()
+    await app.close()
+    tcp.close()
+  }
+})
+
 test('upstream() validates its target and options', () => {
   assert.throws(() => upstream('nope'), /not a URL/)
   assert.throws(() => upstream('ftp://x'), /http: or https:/)

@@ -119,7 +119,9 @@ class FetchForward implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const stream = this.#stream
-    if (stream === undefined) return
+    // A resumed close-delimited body can yield an empty read: enqueuing it would wake the
+    // reader, which pulls, which resumes, which yields another, without end.
+    if (stream === undefined || chunk.byteLength === 0) return
     stream.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
     if ((stream.desiredSize ?? 0) <= 0) controller.pause()
   }
