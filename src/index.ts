@@ -1,7 +1,7 @@
 // switchyard: the runtime-neutral half. Imports no node:* module (Bun, Deno, Workers).
 
 export type { InstanceInfo } from './cache/cache.ts'
-export type { ErrorRenderer, RenderedRequest } from './core/config.ts'
+export type { ErrorRenderer, RenderedError, RenderedRequest } from './core/config.ts'
 export { mountInfo } from './core/info.ts'
 export type {
   App,

@@ -18,7 +18,6 @@ const THROW_LINE = LINES.findIndex((line) => line.includes('.total()')) + 1
 const THROW_COLUMN = (LINES[THROW_LINE - 1] ?? '').indexOf('total()') + 1
 // The funnel sends what the ErrorRenderer gives as HTML: these wait for it to carry its own
 // content-type (core/config.ts ErrorRenderer, invoke/node-answer.ts).
-const PENDING = 'until the ErrorRenderer can choose the content-type'
 const JSON_TYPE = 'application/json; charset=utf-8'
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 // The HTML page is ~60 KB; the JSON answer has no code frames nor styles.
@@ -82,9 +81,7 @@ describe('JSON errors under switchyard dev', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('a throwing route answers application/json: 500, the message, frames naming the file, the request without its secrets', {
-    todo: PENDING,
-  }, async () => {
+  it('a throwing route answers application/json: 500, the message, frames naming the file, the request without its secrets', {}, async () => {
     const reply = await send(routes.port, '/fetch?page=2', {
       headers: {
         accept: 'application/json',
@@ -113,9 +110,7 @@ describe('JSON errors under switchyard dev', () => {
     assert.doesNotMatch(reply.body, /cookie-secret|token-secret/)
   })
 
-  it('an Express route asked with `application/json, */*` answers JSON with the cause', {
-    todo: PENDING,
-  }, async () => {
+  it('an Express route asked with `application/json, */*` answers JSON with the cause', {}, async () => {
     const reply = await send(routes.port, '/express/boom', {
       headers: { accept: 'application/json, */*' },
     })
@@ -129,9 +124,7 @@ describe('JSON errors under switchyard dev', () => {
     assert.equal(cause.stack[0]?.file, FIXTURE)
   })
 
-  it('Fastify and Koa apps mounted as they are answer JSON from their route errors', {
-    todo: PENDING,
-  }, async () => {
+  it('Fastify and Koa apps mounted as they are answer JSON from their route errors', {}, async () => {
     for (const [path, message] of [
       ['/fastify/boom', 'thrown in a Fastify route'],
       ['/koa/boom', 'thrown in a Koa middleware'],
@@ -144,9 +137,7 @@ describe('JSON errors under switchyard dev', () => {
     }
   })
 
-  it('a factory that throws answers 503 as JSON with the factory error', {
-    todo: PENDING,
-  }, async () => {
+  it('a factory that throws answers 503 as JSON with the factory error', {}, async () => {
     const reply = await send(routes.port, '/tenant/x', {
       headers: { accept: 'application/json', 'x-tenant': 'acme' },
     })

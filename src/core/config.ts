@@ -3,12 +3,22 @@ import { logError } from './errors.ts'
 import type { Leaf } from './leaf-kinds.ts'
 import type { ErrorReporter } from './types.ts'
 
-/** Renders a 5xx answer as an HTML page (the dev server's error page). */
+/**
+ * Renders a 5xx answer: an HTML page, or a body sent with its own content-type (the dev
+ * server's error page, JSON for a client that prefers it).
+ */
 export type ErrorRenderer = (
   error: unknown,
   request: RenderedRequest,
   status: number,
-) => Promise<string>
+) => Promise<string | RenderedError>
+
+/** A rendered answer that is not HTML. */
+export interface RenderedError {
+  body: string
+  /** Its content-type, e.g. `application/json; charset=utf-8`. */
+  type: string
+}
 
 /** What an error page may show of the request that failed: its own, and nothing else. */
 export interface RenderedRequest {

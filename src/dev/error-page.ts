@@ -1,18 +1,12 @@
 // The dev server's error answer: for a browser, a page with the message, source-mapped stack
 // with code frames and the request; for a client that prefers JSON, the same as JSON.
 import { Youch } from 'youch'
-import type { RenderedRequest } from '../core/config.ts'
+import type { RenderedError, RenderedRequest } from '../core/config.ts'
 import { statusText } from '../core/errors.ts'
 import { prefersJson } from './accept.ts'
 import { renderErrorJson } from './error-json.ts'
 import { withReloadScript } from './live.ts'
 import { inUserCode } from './syntax-error.ts'
-
-/** A rendered error answer: its body and the content-type it is sent with. */
-export interface DevErrorAnswer {
-  body: string
-  type: string
-}
 
 const HTML = 'text/html; charset=utf-8'
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -22,7 +16,7 @@ export async function renderDevError(
   error: unknown,
   request: RenderedRequest,
   status: number,
-): Promise<DevErrorAnswer> {
+): Promise<RenderedError> {
   if (prefersJson(request.headers.accept)) {
     return { body: renderErrorJson(error, request, status), type: JSON_TYPE }
   }

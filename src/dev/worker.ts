@@ -13,7 +13,7 @@ import { RecentRequests } from '../metrics/recent.ts'
 import { loadEntry, parseEntry } from '../server/load-app.ts'
 import { logRequest } from './access-log.ts'
 import { red } from './color.ts'
-import { renderDevError, renderErrorPage } from './error-page.ts'
+import { renderDevError } from './error-page.ts'
 import { surfaceFrameworkErrors } from './framework-errors.ts'
 import { recordImports } from './module-graph.ts'
 
@@ -48,7 +48,7 @@ async function start(): Promise<void> {
     app = await loadEntry(entry)
     const listener = toNodeListener(app as never, {
       trustProxy,
-      renderError: renderErrorPage,
+      renderError: renderDevError,
       prepareLeaf: surfaceFrameworkErrors(),
       onError: (error, context) => console.error(red(`✖ ${context.method} ${context.url}`), error),
     })

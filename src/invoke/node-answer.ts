@@ -25,7 +25,10 @@ export function nodeAnswerer(req: IncomingMessage, res: ServerResponse): Answere
       const cause = isHttpError(error) && error.cause !== undefined ? error.cause : error
       const shown = { method: req.method ?? 'GET', url: originalUrlOf(req), headers: req.headers }
       render(cause, shown, status).then(
-        (html) => sendStatus(req, res, status, html, HTML, headers),
+        (page) =>
+          typeof page === 'string'
+            ? sendStatus(req, res, status, page, HTML, headers)
+            : sendStatus(req, res, status, page.body, page.type, headers),
         () => sendStatus(req, res, status, `${text}\n`, TEXT, headers),
       )
     },
