@@ -1,13 +1,13 @@
-// The API: a Fastify app mounted at "/api", delivered through its own (unlistened) server.
+// The API: a Fastify app mounted at "/api" as it is; switchyard starts it (ready()) before
+// the first request and closes it with the dispatcher.
 import Fastify, { type FastifyInstance } from 'fastify'
 
-export async function createApi(): Promise<FastifyInstance> {
+export function createApi(): FastifyInstance {
   const app = Fastify()
   app.get('/health', async () => ({ app: 'fastify', status: 'ok' }))
   app.get('/echo/:word', async (request) => ({
     word: (request.params as { word: string }).word,
     url: request.url,
   }))
-  await app.ready()
   return app
 }

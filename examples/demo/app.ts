@@ -7,11 +7,9 @@ import { createEcho } from './echo.ts'
 import { createFrontend } from './frontend.ts'
 import { createTenantApp, getTenantForSubdomain } from './tenants.ts'
 
-const api = await createApi()
-
 const main = mount(createFrontend(), {
   '/backend': createBackend(),
-  '/api': api.server,
+  '/api': createApi(),
   '/ws': createEcho(),
 })
 
