@@ -28,7 +28,7 @@ import { compileGlob } from './glob.ts'
 import { EVENTS_PATH, LiveReload } from './live.ts'
 import { proxyRequest, proxyUpgrade } from './proxy.ts'
 import { watchSources } from './watch.ts'
-import { type DevWorker, retireWorker, startWorker, type WorkerOptions } from './workers.ts'
+import { type DevWorker, DevWorkers, retireWorker, type WorkerOptions } from './workers.ts'
 
 export interface DevOptions extends WorkerOptions {
   port: number
@@ -61,13 +61,15 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   const allowedHosts = parseAllowedHosts(options.allowedHosts ?? [])
   const live = new LiveReload()
   // Watching starts first: the first worker already reports what the app imports.
-  const watcher = watchSources(dirname(entryFile), (file) => onChange(file), {
+  const watcher = watchSources(dirname(entryFile), (file, files) => onChange(file, files), {
     watch: options.watch?.map((pattern) => compileGlob(pattern)),
     ignore: options.ignore?.map((pattern) => compileGlob(pattern)),
   })
   // Spawned apps' processes belong to the dev server, so they outlive reloads.
   const children = new DevChildren()
-  const start = () => startWorker(options, (files) => watcher.add(files), children)
+  // A spare worker waits ahead with Node and the TypeScript loader started.
+  const workers = new DevWorkers(options, (files) => watcher.add(files), children)
+  const start = () => workers.start()
   let current: Promise<DevWorker> = start()
   let reloading: Promise<void> | undefined
   let again = false
@@ -90,8 +92,9 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       console.error(red('✖ could not start a dev worker:'), (error as Error).message)
     }
   }
-  const onChange = (file: string) => {
+  const onChange = (file: string, files: string[]) => {
     if (closing) return
+    workers.changed(files)
     if (reloading !== undefined) {
       again = true
       return
@@ -100,7 +103,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       reloading = undefined
       if (again) {
         again = false
-        onChange(file)
+        onChange(file, [])
       }
     })
   }
@@ -172,7 +175,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   } catch (error) {
     // Nothing will ever reach the worker: let it go, so the command can exit.
     closing = true
-    await Promise.all([retireWorker(first), watcher.close()])
+    await Promise.all([retireWorker(first), workers.close(), watcher.close()])
     await children.close()
     throw error
   }
@@ -206,7 +209,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       server.closeIdleConnections()
       live.close()
       const last = await current.catch(() => undefined)
-      if (last !== undefined) await retireWorker(last)
+      await Promise.all([last !== undefined && retireWorker(last), workers.close()])
       server.closeAllConnections()
       await Promise.all([closed, children.close()])
     },

@@ -10,6 +10,10 @@ import type { Glob } from './glob.ts'
 // only source files do: a log or database file written next to the app must not.
 const IGNORED = /(?:^|[/\\])(?:node_modules|dist|build|coverage|\.[^/\\]+)(?:[/\\]|$)/
 const SOURCE = /\.(?:[cm]?[jt]sx?|json)$/
+// A burst: chokidar reports one save as one event 1–4 ms after it, whether the editor
+// writes in place, renames a copy over the file or deletes it first (its `atomic` option),
+// and several files saved at once arrive within a few ms. Every reload waits this out.
+const DEBOUNCE_MS = 25
 
 export interface SourceWatcher {
   /** Watches these files too (the app's imports outside the folder). */
@@ -24,15 +28,19 @@ export interface WatchGlobs {
   ignore?: Glob[]
 }
 
-/** Calls `onChange(file)` once per burst of changes (editors write several times). */
+/**
+ * Calls `onChange(file, files)` once per burst of changes (editors write several times):
+ * `file` names the last one for people, `files` holds every path the burst changed.
+ */
 export function watchSources(
   dir: string,
-  onChange: (file: string) => void,
+  onChange: (file: string, files: string[]) => void,
   globs: WatchGlobs = {},
-  debounceMs = 80,
+  debounceMs = DEBOUNCE_MS,
 ): SourceWatcher {
   let timer: ReturnType<typeof setTimeout> | undefined
   let last = ''
+  let burst = new Set<string>()
   const extra = globs.watch ?? []
   const ignore = globs.ignore ?? []
   const wanted = (path: string) => extra.some((glob) => glob.test(path))
@@ -52,14 +60,27 @@ export function watchSources(
   const changed = (file: string) => {
     if (!inside(file) && !imported.has(file) && !wanted(file)) return
     last = relative(dir, file) || file
+    burst.add(file)
     clearTimeout(timer)
-    timer = setTimeout(() => onChange(last), debounceMs)
+    timer = setTimeout(() => {
+      const files = [...burst]
+      burst = new Set()
+      onChange(last, files)
+    }, debounceMs)
   }
-  watcher.on('change', changed).on('add', changed).on('unlink', changed)
+  watcher.on('change', changed).on('add', changed)
+  watcher.on('unlink', (file) => {
+    changed(file)
+    // chokidar lets go of a deleted file: a worker that imports it again has it watched.
+    imported.delete(file)
+  })
   const inside = (file: string) => !relative(dir, file).startsWith('..')
   return {
     add: (files) => {
-      const outside = files.filter((file) => !inside(file) && SOURCE.test(file))
+      // Each worker reports the same files again: chokidar stats each one it is given.
+      const outside = files.filter(
+        (file) => !inside(file) && SOURCE.test(file) && !imported.has(file),
+      )
       for (const file of outside) imported.add(file)
       if (outside.length > 0) watcher.add(outside)
     },

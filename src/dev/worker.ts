@@ -1,9 +1,16 @@
 // A dev worker: loads the entry in a fresh process and serves it on a loopback port for
 // the supervisor, which proxies to it. If the entry fails to load, the worker serves the
-// error page for every request instead, until the next change replaces it.
+// error page for every request instead, until the next change replaces it. It starts as a
+// spare: everything but the entry is loaded ahead, and the supervisor says when to load it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { url as inspectorUrl } from 'node:inspector'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
+import { pathToFileURL } from 'node:url'
 import { isDispatcher } from '../core/leaf.ts'
 import type { App } from '../core/types.ts'
 import { toNodeListener } from '../entry/node.ts'
@@ -17,17 +24,26 @@ import { renderDevError } from './error-page.ts'
 import { surfaceFrameworkErrors } from './framework-errors.ts'
 import { recordImports } from './module-graph.ts'
 
-/** What the supervisor hears from a worker. */
+/** What the supervisor hears from a worker (spawned apps' messages: process/remote-child.ts). */
 export type WorkerMessage =
+  /** Started, waiting for `load`. */
+  | { type: 'warm' }
+  /** The entry is loaded (or failed to: the error page) and served on `port`. */
   | { type: 'ready'; port: number; failed: boolean; inspector?: string }
   /** Files the app imported, to watch besides the entry's folder. */
   | { type: 'files'; files: string[] }
   | { type: 'closed' }
 
 /** What a worker hears from the supervisor. */
-export type SupervisorMessage = { type: 'shutdown' }
+export type SupervisorMessage =
+  /** Load the entry now and serve it. */
+  | { type: 'load' }
+  /** Finish the requests in flight and exit (a spare exits at once). */
+  | { type: 'shutdown' }
 
 const send = (message: WorkerMessage) => process.send?.(message)
+const TYPESCRIPT = /\.[cm]?tsx?$/
+const require = createRequire(import.meta.url)
 
 // Upgraded (WebSocket) sockets are no longer the HTTP server's: closing it would wait for
 // them, and a retired worker must not linger until it is killed.
@@ -35,13 +51,76 @@ const upgraded = new Set<Duplex>()
 // The dashboard's latest requests: this worker's, so a reload starts the list over.
 const recent = new RecentRequests(200)
 
+// Set once the entry is loaded and served: what a shutdown closes.
+let serving: { server: Server; app: unknown } | undefined
+
+/**
+ * A spare until told to load: Node, the TypeScript loader and this module's imports start
+ * ahead. Returns what reports the app's imports once it is loaded.
+ */
+async function warmUp(spec: string | undefined): Promise<() => void> {
+  const told = new Promise<void>((resolve) => {
+    process.on('message', (message: SupervisorMessage) => {
+      if (message?.type === 'load') resolve()
+      else if (message?.type === 'shutdown') {
+        if (serving === undefined) process.exit(0)
+        else void shutdown(serving.server, serving.app)
+      }
+    })
+  })
+  // The supervisor gone means nobody can reach this worker any more.
+  process.on('disconnect', () => process.exit(0))
+  if (TYPESCRIPT.test(entryFileOf(spec) ?? '')) await warmTypeScript().catch(() => {})
+  // Last: what it resolves from here on is the app's.
+  const loaded = recordImports((files) => send({ type: 'files', files }))
+  send({ type: 'warm' })
+  await told
+  return loaded
+}
+
+/**
+ * Starts the TypeScript loader's transformer (esbuild, once for ES modules and once for
+ * CommonJS) on a throwaway module of each kind, new each time so that no cache answers it:
+ * otherwise the first changed file of the reload pays 70–120 ms for it. Without a loader
+ * yet (the built CLI), registers tsx's as loading the entry would (load-app.ts).
+ */
+async function warmTypeScript(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-warm-'))
+  try {
+    for (const kind of ['mts', 'cts']) {
+      const file = join(dir, `warm.${kind}`)
+      writeFileSync(file, `export const warm: string = '${process.pid} ${Date.now()}'\n`)
+      await import(pathToFileURL(file).href).catch(async (error) => {
+        if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error
+        const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])
+        esm.register()
+        cjs.register()
+        return import(pathToFileURL(file).href)
+      })
+      // Not the app's: the module graph reads the CommonJS cache.
+      delete require.cache[file]
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function entryFileOf(spec: string | undefined): string | undefined {
+  try {
+    return parseEntry(spec).file
+  } catch {
+    return undefined
+  }
+}
+
 async function start(): Promise<void> {
-  const spec = process.env.SWITCHYARD_ENTRY
+  // Empty when no entry was given: the default entries are tried.
+  const spec = process.env.SWITCHYARD_ENTRY || undefined
   const trustProxy = process.env.SWITCHYARD_TRUST_PROXY === '1'
   let app: unknown
   let server: Server
   let entryFile: string | undefined
-  const loaded = recordImports((files) => send({ type: 'files', files }))
+  const loaded = await warmUp(spec)
   try {
     const entry = parseEntry(spec)
     entryFile = entry.file
@@ -80,22 +159,17 @@ async function start(): Promise<void> {
   // The entry itself too: if it failed to load, saving it fixed must reload.
   if (entryFile !== undefined) send({ type: 'files', files: [entryFile] })
   loaded()
+  serving = { server, app }
   server.listen(0, '127.0.0.1', async () => {
-    const { url } = await import('node:inspector')
     send({
       type: 'ready',
       port: (server.address() as AddressInfo).port,
       failed: app === undefined,
-      inspector: url(),
+      inspector: inspectorUrl(),
     })
   })
   // The dashboard asks through the dev server: counts, instances, the latest requests.
   answerMetricsRequests(() => app as App | undefined, process, { requests: () => recent.list() })
-  process.on('message', (message: SupervisorMessage) => {
-    if (message?.type === 'shutdown') void shutdown(server, app)
-  })
-  // The supervisor gone means nobody can reach this worker any more.
-  process.on('disconnect', () => process.exit(0))
 }
 
 /** Finishes in-flight requests, disposes lazy instances, then exits. */
