@@ -1,4 +1,4 @@
-// `npm run bench:reload [-- --saves 20 --pause 500 --apps demo,many --tools dev,watch,nodemon,tsx]`:
+// `npm run bench:reload [-- --saves 20 --apps demo,many --tools dev,watch,nodemon,tsx]`:
 // the dev loop, from an editor's atomic save to the first answer from the new code, while
 // two clients keep asking (keep-alive, and a new connection per request). For the demo and
 // a 200-module app, under `switchyard dev`, `node --watch`, nodemon and `tsx watch`: median
@@ -12,12 +12,11 @@ import { ensureNodemon, TOOLS } from './reload/tools.ts'
 const { values } = parseArgs({
   options: {
     saves: { type: 'string', default: '20' },
-    pause: { type: 'string', default: '500' },
     apps: { type: 'string', default: 'demo,many' },
     tools: { type: 'string', default: TOOLS.map((tool) => tool.key).join(',') },
   },
 })
-const plan = { saves: Number(values.saves), pauseMs: Number(values.pause) }
+const saves = Number(values.saves)
 const tools = TOOLS.filter((tool) => values.tools.split(',').includes(tool.key))
 const apps: BenchApp[] = []
 if (values.apps.includes('demo')) apps.push(demoApp())
@@ -35,7 +34,7 @@ try {
   for (const app of apps) {
     for (const tool of tools) {
       process.stdout.write(`${app.name} · ${tool.name} … `)
-      const row = await measure(app, tool, plan)
+      const row = await measure(app, tool, saves)
       rows.push(row)
       const failures = row.samples.length > 0 ? ` (${row.samples.join(', ')})` : ''
       const missed = row.missed > 0 ? `, ${row.missed} saves missed` : ''
@@ -50,7 +49,7 @@ try {
 
 const seconds = ((Date.now() - started) / 1000).toFixed(0)
 console.log(
-  `\n${plan.saves} atomic saves per app and tool, ${plan.pauseMs} ms apart, under a request loop (${seconds} s)\n`,
+  `\n${saves} atomic saves per app and tool under a request loop, each once the tool's processes are quiet again (${seconds} s)\n`,
 )
 console.log(
   '| app | tool | save → new code, median | p95 | × node --watch | refused / requests | RSS, idle |',

@@ -1,7 +1,8 @@
 // The apps the reload bench edits, written to a temporary folder so no save touches the
 // repository: a copy of the demo (examples/demo) and a generated app of 200 small modules.
 // Each has `app.ts` (what `switchyard dev` loads) and `serve.ts` (the same app on
-// node:http, what the other tools restart), and one file the bench saves with a new marker.
+// node:http, what the other tools restart). Save n puts the marker n into one file, and
+// the app's answer to GET / then carries it.
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,10 +13,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export interface BenchApp {
   name: string
   dir: string
-  /** The file each save rewrites. */
-  edited: string
-  /** Its text carrying `marker`, which the app's answer to GET / then contains. */
-  source(marker: string): string
+  /** The file save `n` (from 1) rewrites, and its text carrying `marker`. */
+  save(n: number, marker: string): { file: string; text: string }
+  /** Writes every edited file back with `marker`, as before the first save. */
+  reset(marker: string): void
 }
 
 /** A new folder with the repository's node_modules, so the copies import what it does. */
@@ -26,7 +27,7 @@ function folder(name: string): string {
   return dir
 }
 
-/** The demo, its `../../src/` imports pointed at the repository's source. */
+/** The demo, its `../../src/` imports pointed at the repository's source; saves edit its page. */
 export function demoApp(): BenchApp {
   const dir = folder('demo')
   const from = join(ROOT, 'examples', 'demo')
@@ -46,19 +47,22 @@ server.on('upgrade', toUpgradeListener(app))
 server.listen(Number(process.env.PORT), '127.0.0.1')
 `,
   )
-  const page = readFileSync(join(dir, 'frontend.ts'), 'utf8')
+  const file = join(dir, 'frontend.ts')
+  const page = readFileSync(file, 'utf8')
   const heading = '<h1>switchyard demo</h1>'
   if (!page.includes(heading)) throw new Error(`examples/demo/frontend.ts has no ${heading}`)
+  const text = (marker: string) => page.replace(heading, `<h1>switchyard demo ${marker}</h1>`)
   return {
     name: 'demo',
     dir,
-    edited: join(dir, 'frontend.ts'),
-    source: (marker) => page.replace(heading, `<h1>switchyard demo ${marker}</h1>`),
+    save: (_n, marker) => ({ file, text: text(marker) }),
+    reset: (marker) => writeFileSync(file, text(marker)),
   }
 }
 
 const MODULES = 200
-const EDITED = 137
+// Modules 100–199 carry a marker each; save n edits module 100 + (n - 1) % 100.
+const MARKED = 100
 const pad = (i: number) => String(i).padStart(3, '0')
 
 // A small module with a type, a class and a function: work for the TypeScript loader.
@@ -82,28 +86,31 @@ export function weight${i}(n: number): number {
 }
 `
 
-/** 200 modules imported by one entry, a plain node:http handler that uses them all. */
+/**
+ * 200 modules imported by one entry, a plain node:http handler that uses them all. Each save
+ * edits another module, as a person moves through a project.
+ */
 export function manyModulesApp(): BenchApp {
   const dir = folder('many')
-  for (let i = 0; i < MODULES; i++)
-    writeFileSync(join(dir, `m${pad(i)}.ts`), moduleSource(i, i === EDITED ? 'rev-0' : 'fixed'))
+  const file = (i: number) => join(dir, `m${pad(i)}.ts`)
   const imports: string[] = []
   const weights: string[] = []
+  const markers: string[] = []
   for (let i = 0; i < MODULES; i++) {
-    imports.push(`import { Counter${i}, weight${i} } from './m${pad(i)}.ts'`)
+    imports.push(`import { Counter${i}, marker${i}, weight${i} } from './m${pad(i)}.ts'`)
     weights.push(`weight${i}(new Counter${i}().next().id)`)
+    if (i >= MARKED) markers.push(`marker${i}`)
   }
   writeFileSync(
     join(dir, 'app.ts'),
     `import type { IncomingMessage, ServerResponse } from 'node:http'
-import { marker${EDITED} } from './m${pad(EDITED)}.ts'
 ${imports.join('\n')}
 
 const total = [${weights.join(', ')}].reduce((a, b) => a + b, 0)
 
 export default function handler(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/plain' })
-  res.end(\`\${marker${EDITED}} \${total}\\n\`)
+  res.end(\`\${[${markers.join(', ')}].join(' ')} \${total}\\n\`)
 }
 `,
   )
@@ -115,15 +122,13 @@ import handler from './app.ts'
 createServer(handler).listen(Number(process.env.PORT), '127.0.0.1')
 `,
   )
+  const edited = (n: number) => MARKED + ((n - 1) % (MODULES - MARKED))
   return {
     name: '200 modules',
     dir,
-    edited: join(dir, `m${pad(EDITED)}.ts`),
-    source: (marker) => moduleSource(EDITED, marker),
+    save: (n, marker) => ({ file: file(edited(n)), text: moduleSource(edited(n), marker) }),
+    reset: (marker) => {
+      for (let i = 0; i < MODULES; i++) writeFileSync(file(i), moduleSource(i, marker))
+    },
   }
-}
-
-/** The demo's marker is set in its copy before any tool starts. */
-export function prepare(app: BenchApp, marker: string): void {
-  writeFileSync(app.edited, app.source(marker))
 }

@@ -9,11 +9,14 @@ import { execFileSync } from 'node:child_process'
 import { renameSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type BenchApp, prepare } from './apps.ts'
+import type { BenchApp } from './apps.ts'
 import { startLoop, waitForMarker } from './loop.ts'
+import { idleLevel, settle } from './settle.ts'
 import { run, type Tool } from './tools.ts'
 
 const MISSED_MS = 5000
+// After the new code answers, before the tool's quiet is looked for.
+const MIN_PAUSE_MS = 200
 
 export interface Row {
   app: string
@@ -27,19 +30,13 @@ export interface Row {
   /** Refused or reset connections and non-2xx answers. */
   refused: number
   samples: string[]
-  /** Resident memory of the tool's processes, idle after a save, MB. */
+  /** Resident memory of the tool's processes, settled after a save, MB. */
   rssMb: number
-}
-
-export interface Plan {
-  saves: number
-  /** Between the tool serving and the first save, and between saves: time to settle. */
-  pauseMs: number
 }
 
 const marker = (i: number) => `rev-${String(i).padStart(3, '0')}`
 
-export async function measure(app: BenchApp, tool: Tool, plan: Plan): Promise<Row> {
+export async function measure(app: BenchApp, tool: Tool, saves: number): Promise<Row> {
   const row: Row = {
     app: app.name,
     tool: tool.name,
@@ -51,28 +48,30 @@ export async function measure(app: BenchApp, tool: Tool, plan: Plan): Promise<Ro
     samples: [],
     rssMb: 0,
   }
-  let perStart = plan.saves
+  app.reset(marker(0))
+  let perStart = saves
   let save = 0
-  while (save < plan.saves) {
-    prepare(app, marker(save))
+  let idle: number | undefined
+  while (save < saves) {
     const port = await freePort()
     const running = run(tool, port, app.dir)
+    const pgid = running.child.pid as number
     row.starts++
     try {
       if (!(await waitForMarker(port, marker(save), 30_000)))
         throw new Error(`${tool.name} never served ${app.name}:\n${running.output()}`)
-      await sleep(plan.pauseMs)
       const loop = startLoop(port)
-      await sleep(50)
-      for (let n = 0; n < perStart && save < plan.saves; n++) {
+      if (idle === undefined) idle = await idleLevel(pgid)
+      await settle(pgid, idle, MIN_PAUSE_MS)
+      for (let n = 0; n < perStart && save < saves; n++) {
         const expected = marker(++save)
-        const temp = `${app.edited}.tmp~`
-        writeFileSync(temp, app.source(expected))
+        const { file, text } = app.save(save, expected)
+        writeFileSync(`${file}.tmp~`, text)
         const seen = new Promise<number>((resolve) => {
           loop.onAnswer = (body, at) => body.includes(expected) && resolve(at)
         })
         const saved = performance.now()
-        renameSync(temp, app.edited)
+        renameSync(`${file}.tmp~`, file)
         const at = await Promise.race([seen, sleep(MISSED_MS, -1)])
         loop.onAnswer = undefined
         if (at < 0) {
@@ -81,13 +80,14 @@ export async function measure(app: BenchApp, tool: Tool, plan: Plan): Promise<Ro
           break
         }
         row.times.push(at - saved)
-        await sleep(plan.pauseMs)
+        // Settled, as when the next save comes; the session's last save needs no pause.
+        if (n + 1 < perStart || row.rssMb === 0) await settle(pgid, idle, MIN_PAUSE_MS)
+        if (row.rssMb === 0) row.rssMb = groupRss(pgid)
       }
-      if (row.rssMb === 0) row.rssMb = groupRss(running.child.pid as number)
       await loop.stop()
       row.requests += loop.stats.requests
       row.refused += loop.stats.refused
-      row.samples.push(...loop.stats.samples.slice(0, 5 - row.samples.length))
+      row.samples.push(...loop.stats.samples.slice(0, Math.max(0, 5 - row.samples.length)))
     } finally {
       await running.stop()
     }
