@@ -134,6 +134,20 @@ describe('upstream through the Node entry', () => {
     assert.equal((await send(front.port, '/legacy/')).status, 200)
   })
 
+  test('the default log gives a refused upstream one line: method, path, status, cause', async (t) => {
+    const logged = t.mock.method(console, 'error', () => {})
+    const quiet = await listen(mount(null, { '/dead': upstream('http://127.0.0.1:1') }))
+    try {
+      assert.equal((await send(quiet.port, '/dead/x')).status, 502)
+    } finally {
+      await quiet.close()
+    }
+    assert.equal(logged.mock.callCount(), 1)
+    const line = logged.mock.calls[0]?.arguments.join(' ') ?? ''
+    assert.equal(line.includes('\n'), false, line)
+    assert.match(line, /GET \/dead\/x failed: 502 Bad Gateway: .*ECONNREFUSED/)
+  })
+
   test('no answer within the timeout is a 504', async () => {
     const r = await send(front.port, '/legacy/slow')
     assert.equal(r.status, 504)

@@ -12,6 +12,11 @@ export interface HttpErrorOptions {
   headers?: Record<string, string>
   /** A 5xx whose message is safe to show the client (a proxy's "the upstream refused"). */
   expose?: boolean
+  /**
+   * An operational failure its messages fully explain (an upstream refused, timed out): the
+   * default log gives it one line, with its cause's message, and no stack.
+   */
+  brief?: boolean
 }
 
 // Symbol.for: an HttpError thrown by a dispatcher of another installed copy of switchyard
@@ -24,6 +29,7 @@ export class HttpError extends Error {
   readonly logged: boolean
   readonly headers: Record<string, string> | undefined
   readonly expose: boolean
+  readonly brief: boolean
 
   constructor(
     readonly status: number,
@@ -35,6 +41,7 @@ export class HttpError extends Error {
     this.logged = options.logged ?? false
     this.headers = options.headers
     this.expose = options.expose ?? false
+    this.brief = options.brief ?? false
   }
 }
 
@@ -44,7 +51,11 @@ export function isHttpError(error: unknown): error is HttpError {
 }
 
 export function logError(error: unknown, context: ErrorContext): void {
-  console.error(`[switchyard] ${context.method} ${context.url} failed:`, error)
+  const line = `[switchyard] ${context.method} ${context.url} failed:`
+  if (isHttpError(error) && error.brief) {
+    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : ''
+    console.error(`${line} ${error.status} ${error.message}${cause}`)
+  } else console.error(line, error)
 }
 
 export interface ErrorAnswer {

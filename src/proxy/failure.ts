@@ -20,13 +20,14 @@ export function upstreamError(error: unknown, label: string): HttpError {
     return new HttpError(504, 'Gateway Timeout: the upstream app did not answer in time', {
       cause,
       expose: true,
+      brief: true,
     })
   }
   const text =
     code !== undefined && UNREACHABLE.has(code)
       ? 'Bad Gateway: the upstream app is not reachable'
       : 'Bad Gateway: the upstream app gave no valid answer'
-  return new HttpError(502, text, { cause, expose: true })
+  return new HttpError(502, text, { cause, expose: true, brief: true })
 }
 
 function codeOf(error: unknown): string | undefined {
