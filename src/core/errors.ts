@@ -51,11 +51,14 @@ export function isHttpError(error: unknown): error is HttpError {
 }
 
 export function logError(error: unknown, context: ErrorContext): void {
-  const line = `[switchyard] ${context.method} ${context.url} failed:`
-  if (isHttpError(error) && error.brief) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : ''
-    console.error(`${line} ${error.status} ${error.message}${cause}`)
-  } else console.error(line, error)
+  console.error(`[switchyard] ${context.method} ${context.url} failed:`, forLog(error))
+}
+
+/** What a log prints of an error: one line for a brief HttpError, else the error itself. */
+export function forLog(error: unknown): unknown {
+  if (!isHttpError(error) || !error.brief) return error
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : ''
+  return `${error.status} ${error.message}${cause}`
 }
 
 export interface ErrorAnswer {

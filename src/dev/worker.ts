@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { pathToFileURL } from 'node:url'
+import { forLog } from '../core/errors.ts'
 import { isDispatcher } from '../core/leaf.ts'
 import type { App } from '../core/types.ts'
 import { toNodeListener } from '../entry/node.ts'
@@ -129,7 +130,8 @@ async function start(): Promise<void> {
       trustProxy,
       renderError: renderDevError,
       prepareLeaf: surfaceFrameworkErrors(),
-      onError: (error, context) => console.error(red(`✖ ${context.method} ${context.url}`), error),
+      onError: (error, context) =>
+        console.error(red(`✖ ${context.method} ${context.url}`), forLog(error)),
     })
     server = createServer((req, res) => {
       logRequest(req, res, { recent })
