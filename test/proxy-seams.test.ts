@@ -1,0 +1,290 @@
+// The seams of upstream(): where the client, switchyard and the upstream each read a request
+// or a response, and could read it differently. Misbehaving peers are raw TCP (node:net),
+// on both sides, so nothing normalises the bytes before the code under test sees them.
+import assert from 'node:assert/strict'
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net'
+import { after, before, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { mount, subdomains } from '../src/index.ts'
+import { readMetrics } from '../src/metrics.ts'
+import { upstream } from '../src/node.ts'
+import { listen, type Running, send } from './support/http.ts'
+
+/** A raw upstream: `answer` gets each request's head (and the socket) as it arrives. */
+interface RawUpstream {
+  port: number
+  heads: string[]
+  sockets: Set<Socket>
+  close(): void
+}
+
+async function rawUpstream(answer: (head: string, socket: Socket) => void): Promise<RawUpstream> {
+  const heads: string[] = []
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    let buffered = ''
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('latin1')
+      for (let end = buffered.indexOf('\r\n\r\n'); end >= 0; end = buffered.indexOf('\r\n\r\n')) {
+        const head = buffered.slice(0, end)
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0)
+        buffered = buffered.slice(end + 4 + length)
+        heads.push(head)
+        answer(head, socket)
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    heads,
+    sockets,
+    close: () => {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+    },
+  }
+}
+
+/** Writes raw bytes to switchyard and collects what comes back until `done(text)` or close. */
+function rawClient(port: number): {
+  write(bytes: string): void
+  until(done: (text: string) => boolean, ms?: number): Promise<string>
+  close(): void
+} {
+  const socket: Socket = connect(port, '127.0.0.1')
+  socket.setEncoding('latin1')
+  socket.on('error', () => {})
+  let text = ''
+  let wake = () => {}
+  socket.on('data', (chunk: string) => {
+    text += chunk
+    wake()
+  })
+  socket.on('close', () => wake())
+  return {
+    write: (bytes) => socket.write(bytes),
+    async until(done, ms = 3000) {
+      const deadline = Date.now() + ms
+      while (!done(text) && !socket.destroyed && Date.now() < deadline) {
+        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(50)])
+      }
+      const seen = text
+      text = ''
+      return seen
+    },
+    close: () => socket.destroy(),
+  }
+}
+
+const ANSWERED = (text: string) => /\r\n\r\n/.test(text) && /content-length: *(\d+)/i.test(text)
+
+describe('what the client sends, as the upstream receives it', () => {
+  let origin: RawUpstream
+  let front: Running
+  before(async () => {
+    origin = await rawUpstream((_head, socket) =>
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+    )
+    front = await listen(mount(null, { '/u': upstream(`http://127.0.0.1:${origin.port}`) }))
+  })
+  after(async () => {
+    await front.close()
+    origin.close()
+  })
+
+  test('Content-Length with Transfer-Encoding is refused at the door: nothing, and no smuggled request, reaches the upstream', async () => {
+    origin.heads.length = 0
+    const client = rawClient(front.port)
+    client.write(
+      'POST /u/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 35\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        '0\r\n\r\nGET /u/smuggled HTTP/1.1\r\nHost: x\r\n\r\n',
+    )
+    const answer = await client.until((text) => text.startsWith('HTTP/1.1 4'))
+    client.close()
+    assert.match(answer, /^HTTP\/1\.1 400/)
+    await sleep(50)
+    assert.deepEqual(origin.heads, [])
+  })
+
+  test('two different Content-Lengths are refused at the door too', async () => {
+    origin.heads.length = 0
+    const client = rawClient(front.port)
+    client.write(
+      'POST /u/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\nab',
+    )
+    const answer = await client.until((text) => text.startsWith('HTTP/1.1 4'))
+    client.close()
+    assert.match(answer, /^HTTP\/1\.1 400/)
+    assert.deepEqual(origin.heads, [])
+  })
+
+  test('a chunked upload reaches the upstream with one framing', async () => {
+    origin.heads.length = 0
+    const client = rawClient(front.port)
+    client.write('POST /u/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n')
+    client.write('3\r\nabc\r\n0\r\n\r\n')
+    assert.match(await client.until(ANSWERED), /^HTTP\/1\.1 200/)
+    client.close()
+    // undici may send it chunked or, with the whole body in hand, with its length: one only.
+    const head = origin.heads[0] ?? ''
+    const framings = head.match(/\r\n(transfer-encoding|content-length):/gi) ?? []
+    assert.equal(framings.length, 1, head)
+  })
+})
+
+// Each answer the upstream gives, and what the client must see instead.
+const BAD_ANSWERS: Array<[string, string]> = [
+  ['a non-numeric Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 2x\r\n\r\nok'],
+  [
+    'two different Content-Lengths',
+    'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\nok',
+  ],
+  [
+    'Content-Length with Transfer-Encoding',
+    'HTTP/1.1 200 OK\r\nContent-Length: 7\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+  ],
+  [
+    'a bare CR inside a header value',
+    'HTTP/1.1 200 OK\r\nX-A: a\rSet-Cookie: pwn=1\r\nContent-Length: 2\r\n\r\nok',
+  ],
+  ['a NUL inside a header value', 'HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 2\r\n\r\nok'],
+  [
+    '101 to a plain request',
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n',
+  ],
+]
+
+describe('what the upstream answers, as the client receives it', () => {
+  for (const [name, bytes] of BAD_ANSWERS) {
+    test(`${name}: 502 on both entries, and the client's connection serves its next request`, async (t) => {
+      t.mock.method(console, 'error', () => {}) // the Fetch entry's default log
+      const origin = await rawUpstream((head, socket) => {
+        if (head.startsWith('GET /good'))
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood')
+        else socket.write(bytes)
+      })
+      const app = mount(null, { '/u': upstream(`http://127.0.0.1:${origin.port}`) })
+      const front = await listen(app, { onError: () => {} })
+      try {
+        const client = rawClient(front.port)
+        client.write('GET /u/bad HTTP/1.1\r\nHost: localhost\r\n\r\n')
+        const first = await client.until(ANSWERED)
+        assert.match(first, /^HTTP\/1\.1 502/)
+        assert.doesNotMatch(first, /pwn|set-cookie/i)
+        // The same connection: its next answer is its own, not the rest of the bad one.
+        client.write('GET /u/good HTTP/1.1\r\nHost: localhost\r\n\r\n')
+        const second = await client.until((text) => text.endsWith('good'))
+        client.close()
+        assert.match(second, /^HTTP\/1\.1 200[\s\S]*\r\n\r\ngood$/)
+        const viaFetch = await app.fetch(new Request('http://localhost/u/bad'))
+        assert.equal(viaFetch.status, 502)
+        assert.equal(viaFetch.headers.get('set-cookie'), null)
+        await viaFetch.arrayBuffer()
+      } finally {
+        await front.close()
+        await app.close()
+        origin.close()
+      }
+    })
+  }
+})
+
+describe('connections to the upstream', () => {
+  test('Connection: close from the upstream mid-pool: every request answered once, none sent twice', async () => {
+    let posts = 0
+    const origin = await rawUpstream((head, socket) => {
+      if (head.startsWith('POST')) posts++
+      // Every other answer closes its connection, while other requests are in flight.
+      const close = posts % 2 === 0
+      socket.write(
+        `HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${close ? 'Connection: close\r\n' : ''}\r\nok`,
+      )
+      if (close) socket.end()
+    })
+    const app = mount(null, {
+      '/u': upstream(`http://127.0.0.1:${origin.port}`, { connections: 2 }),
+    })
+    const front = await listen(app)
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 40 }, () => send(front.port, '/u/', { method: 'POST', body: 'x' })),
+      )
+      assert.deepEqual(
+        replies.map((r) => r.status),
+        replies.map(() => 200),
+      )
+      assert.equal(posts, 40)
+    } finally {
+      await front.close()
+      await app.close()
+      origin.close()
+    }
+  })
+
+  test('a client that leaves closes its upstream connection, before the answer and mid-body', async () => {
+    const carrier = new Map<string, Socket>()
+    const origin = await rawUpstream((head, socket) => {
+      carrier.set(head.slice(4, head.indexOf(' ', 4)), socket)
+      // /slow never answers; /drip sends its head and a first chunk, then nothing.
+      if (head.startsWith('GET /drip'))
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n')
+    })
+    const leaf = upstream(`http://127.0.0.1:${origin.port}`)
+    const app = mount(null, { '/u': leaf })
+    const front = await listen(app, { onError: () => {} })
+    try {
+      for (const path of ['/u/slow', '/u/drip']) {
+        const client = rawClient(front.port)
+        client.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`)
+        // Left once the upstream has the request (and, for /drip, the client its first bytes).
+        if (path === '/u/drip') await client.until((text) => text.includes('first'))
+        while (carrier.get(path.slice(2)) === undefined) await sleep(10)
+        const socket = carrier.get(path.slice(2)) as Socket
+        client.close()
+        const deadline = Date.now() + 1000
+        while (!socket.destroyed && Date.now() < deadline) await sleep(10)
+        // undici may open a spare connection meanwhile; the one that carried it must close.
+        assert.equal(socket.destroyed, true, `${path}: its upstream connection is closed`)
+      }
+      const pool = readMetrics(app).tree.children?.[0]?.node.upstream
+      assert.ok(pool !== undefined)
+      assert.equal(pool.running, 0)
+      assert.equal(pool.pending, 0)
+    } finally {
+      await front.close()
+      await app.close()
+      origin.close()
+    }
+  })
+
+  test('tenants never share an upstream connection', async () => {
+    const byTenant = new Map<string, Set<number>>()
+    const origin = await rawUpstream((head, socket) => {
+      const tenant = /\r\nx-forwarded-host: ([^.]+)\./i.exec(head)?.[1] ?? '?'
+      const ports = byTenant.get(tenant) ?? new Set<number>()
+      ports.add(socket.remotePort as number)
+      byTenant.set(tenant, ports)
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+    })
+    const app = subdomains('example.com', () => upstream(`http://127.0.0.1:${origin.port}`))
+    const front = await listen(app)
+    try {
+      for (let round = 0; round < 5; round++) {
+        await Promise.all(
+          ['a', 'b', 'c'].map((t) => send(front.port, '/', { host: `${t}.example.com` })),
+        )
+      }
+      assert.deepEqual([...byTenant.keys()].sort(), ['a', 'b', 'c'])
+      const all = [...byTenant.values()].flatMap((ports) => [...ports])
+      assert.equal(new Set(all).size, all.length, 'a connection serves one tenant only')
+    } finally {
+      await front.close()
+      await app.close()
+      origin.close()
+    }
+  })
+})
