@@ -81,7 +81,7 @@ describe('JSON errors under switchyard dev', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('a throwing route answers application/json: 500, the message, frames naming the file, the request without its secrets', {}, async () => {
+  it('a throwing route answers application/json: 500, the message, frames naming the file, the request without its secrets', async () => {
     const reply = await send(routes.port, '/fetch?page=2', {
       headers: {
         accept: 'application/json',
@@ -110,7 +110,7 @@ describe('JSON errors under switchyard dev', () => {
     assert.doesNotMatch(reply.body, /cookie-secret|token-secret/)
   })
 
-  it('an Express route asked with `application/json, */*` answers JSON with the cause', {}, async () => {
+  it('an Express route asked with `application/json, */*` answers JSON with the cause', async () => {
     const reply = await send(routes.port, '/express/boom', {
       headers: { accept: 'application/json, */*' },
     })
@@ -124,7 +124,7 @@ describe('JSON errors under switchyard dev', () => {
     assert.equal(cause.stack[0]?.file, FIXTURE)
   })
 
-  it('Fastify and Koa apps mounted as they are answer JSON from their route errors', {}, async () => {
+  it('Fastify and Koa apps mounted as they are answer JSON from their route errors', async () => {
     for (const [path, message] of [
       ['/fastify/boom', 'thrown in a Fastify route'],
       ['/koa/boom', 'thrown in a Koa middleware'],
@@ -137,7 +137,7 @@ describe('JSON errors under switchyard dev', () => {
     }
   })
 
-  it('a factory that throws answers 503 as JSON with the factory error', {}, async () => {
+  it('a factory that throws answers 503 as JSON with the factory error', async () => {
     const reply = await send(routes.port, '/tenant/x', {
       headers: { accept: 'application/json', 'x-tenant': 'acme' },
     })
