@@ -87,6 +87,9 @@ async function warmUp(spec: string | undefined): Promise<() => void> {
  */
 async function warmTypeScript(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-warm-'))
+  // A spare told to shut down while it warms exits at once, past the finally below.
+  const removeDir = () => rmSync(dir, { recursive: true, force: true })
+  process.once('exit', removeDir)
   try {
     for (const kind of ['mts', 'cts']) {
       const file = join(dir, `warm.${kind}`)
@@ -102,7 +105,8 @@ async function warmTypeScript(): Promise<void> {
       delete require.cache[file]
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    process.off('exit', removeDir)
+    removeDir()
   }
 }
 
