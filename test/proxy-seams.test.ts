@@ -122,6 +122,26 @@ describe('what the client sends, as the upstream receives it', () => {
     assert.deepEqual(origin.heads, [])
   })
 
+  test("a client's own forwarding fields never reach the upstream as the proxy's word", async () => {
+    origin.heads.length = 0
+    const client = rawClient(front.port)
+    client.write(
+      'GET /u/who HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 6.6.6.6\r\n' +
+        'X-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Prefix: /evil\r\n' +
+        'Forwarded: for=6.6.6.6;host=evil.example\r\nX-Real-IP: 6.6.6.6\r\n' +
+        'Connection: x-forwarded-for, x-forwarded-host\r\n\r\n',
+    )
+    assert.match(await client.until(ANSWERED), /^HTTP\/1\.1 200/)
+    client.close()
+    const head = (origin.heads[0] ?? '').toLowerCase()
+    assert.doesNotMatch(head, /6\.6\.6\.6|evil/)
+    // Naming them in Connection does not strip the ones switchyard states.
+    assert.match(head, /\r\nx-forwarded-for: 127\.0\.0\.1\r\n/)
+    assert.match(head, /\r\nx-forwarded-host: localhost\r\n/)
+    assert.match(head, /\r\nx-forwarded-proto: http\r\n/)
+    assert.match(head, /\r\nx-forwarded-prefix: \/u(\r\n|$)/)
+  })
+
   test('a chunked upload reaches the upstream with one framing', async () => {
     origin.heads.length = 0
     const client = rawClient(front.port)

@@ -26,6 +26,11 @@ const STATED = new Set([
   'x-forwarded-prefix',
 ])
 
+// Other fields that say who the client is, which apps trust behind a proxy (RFC 7239's
+// Forwarded, nginx's X-Real-IP): a client's own would be taken for the proxy's word, so
+// they pass on only from a trusted proxy.
+const CLAIMED = new Set(['forwarded', 'x-real-ip'])
+
 /** How the forwarded request names its origin. */
 export interface Forwarding {
   /** The Host the upstream gets when the client's is not preserved. */
@@ -77,6 +82,7 @@ export function forwardHeaders(
     if (lower.charCodeAt(0) === 58 /* : HTTP/2 pseudo-header */) continue
     if (HOP_BY_HOP.has(lower) || STATED.has(lower)) continue
     if (named?.has(lower) === true) continue
+    if (!ctx.trustProxy && CLAIMED.has(lower)) continue
     out.push(name, raw[i + 1] as string)
   }
   if (upgrade) {
