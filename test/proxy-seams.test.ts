@@ -213,6 +213,34 @@ describe('what the upstream answers, as the client receives it', () => {
   }
 })
 
+test('a 204 the upstream sends a body after: the client gets the 204, and its connection serves on', async () => {
+  const origin = await rawUpstream((head, socket) => {
+    if (head.startsWith('GET /good'))
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood')
+    else socket.write('HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello')
+  })
+  const app = mount(null, { '/u': upstream(`http://127.0.0.1:${origin.port}`) })
+  const reported: unknown[] = []
+  const front = await listen(app, { onError: (error) => reported.push(error) })
+  try {
+    const client = rawClient(front.port)
+    client.write(
+      'GET /u/none HTTP/1.1\r\nHost: localhost\r\n\r\nGET /u/good HTTP/1.1\r\nHost: localhost\r\n\r\n',
+    )
+    const both = await client.until((text) => text.endsWith('good'))
+    client.close()
+    assert.match(
+      both,
+      /^HTTP\/1\.1 204 No Content\r\n(?:(?!content-length)[^\r]*\r\n)*\r\nHTTP\/1\.1 200 OK[\s\S]*good$/i,
+    )
+    assert.deepEqual(reported, [])
+  } finally {
+    await front.close()
+    await app.close()
+    origin.close()
+  }
+})
+
 describe('connections to the upstream', () => {
   test('Connection: close from the upstream mid-pool: every request answered once, none sent twice', async () => {
     let posts = 0

@@ -99,7 +99,18 @@ class NodeForward implements Dispatcher.DispatchHandler {
       return
     }
     try {
-      this.#res.writeHead(status, statusMessage || undefined, responseHeaders(headers))
+      const res = this.#res
+      const fields = responseHeaders(headers)
+      if (status === 204 || status === 304 || res.req.method === 'HEAD') {
+        // No body by definition: the answer is complete now, whatever bytes the upstream
+        // sends after it (a 204 with a Content-Length), which undici then reads as an error.
+        if (status === 204) delete fields['content-length']
+        res.writeHead(status, statusMessage || undefined, fields)
+        res.end()
+        this.#settle()
+        return
+      }
+      res.writeHead(status, statusMessage || undefined, fields)
     } catch (error) {
       // A field Node refuses to write (invalid characters): nothing has gone out yet.
       controller.abort(error as Error)
