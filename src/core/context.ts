@@ -12,24 +12,6 @@ export interface Release {
   release(): void
 }
 
-const EXACT = 1
-const TRUST_PROXY = 2
-
-/**
- * What few requests need (a nested entry, a failure, captures, a trusted X-Forwarded-Host,
- * more than one lease, an app's promise holding the leases): made on first use, so the
- * context every request allocates stays small.
- */
-class Rare {
-  outer: DispatchContext | undefined = undefined
-  reported = false
-  params: Record<string, string> | undefined = undefined
-  forwarded: string | undefined = undefined
-  moreLeases: Release[] | undefined = undefined
-  holds = 0
-  releaseWhenFree = false
-}
-
 /** A request's dispatch; as a Trail, the dispatchers it passed, to count its status on. */
 export abstract class DispatchContext extends Trail implements RequestView {
   abstract readonly method: string
@@ -37,73 +19,39 @@ export abstract class DispatchContext extends Trail implements RequestView {
   path: string
   /** What dispatchers have consumed; WSGI's SCRIPT_NAME. */
   basePath = ''
-  readonly query: string
-  readonly originalUrl: string
+  params: Record<string, string> | undefined = undefined
   key: string | undefined = undefined
   /** The leaf the request resolved to. */
   leaf: Leaf | undefined = undefined
-  #flags: number
+  /** The dispatch of an outer switchyard entry whose leaf this request came through. */
+  outer: DispatchContext | undefined = undefined
+  /** A failure of this request was reported: the funnel reports once per request. */
+  reported = false
+  readonly query: string
+  /** The target was already normal: a leaf at the root can get it untouched. */
+  readonly exact: boolean
+  readonly originalUrl: string
+  readonly trustProxy: boolean
   #host: string | undefined = undefined
-  /** The first lease on a lazily created instance (most requests hold one at most). */
-  #lease: Release | undefined = undefined
-  #rare: Rare | undefined = undefined
+  /** The X-Forwarded-Host value the host was read from (trusted proxies only). */
+  #forwarded: string | undefined = undefined
 
   constructor(target: string, trustProxy: boolean, originalUrl = target) {
     super()
     this.originalUrl = originalUrl
+    this.trustProxy = trustProxy
     const q = normalQueryStart(target)
     if (q >= 0) {
       this.path = q === target.length ? target : target.slice(0, q)
       this.query = q === target.length ? '' : target.slice(q)
-      this.#flags = trustProxy ? EXACT | TRUST_PROXY : EXACT
+      this.exact = true
       return
     }
     const parsed = parseTarget(target)
     if (parsed instanceof BadPath) throw new HttpError(400, parsed.message)
     this.path = parsed.path
     this.query = parsed.query
-    this.#flags = (parsed.exact ? EXACT : 0) | (trustProxy ? TRUST_PROXY : 0)
-  }
-
-  /** The target was already normal: a leaf at the root can get it untouched. */
-  get exact(): boolean {
-    return (this.#flags & EXACT) !== 0
-  }
-
-  get trustProxy(): boolean {
-    return (this.#flags & TRUST_PROXY) !== 0
-  }
-
-  #side(): Rare {
-    this.#rare ??= new Rare()
-    return this.#rare
-  }
-
-  /** Host captures (`{tenant}.example.com`), for mountInfo(). */
-  get params(): Record<string, string> | undefined {
-    return this.#rare?.params
-  }
-
-  set params(params: Record<string, string> | undefined) {
-    this.#side().params = params
-  }
-
-  /** The dispatch of an outer switchyard entry whose leaf this request came through. */
-  get outer(): DispatchContext | undefined {
-    return this.#rare?.outer
-  }
-
-  set outer(outer: DispatchContext | undefined) {
-    this.#side().outer = outer
-  }
-
-  /** A failure of this request was reported: the funnel reports once per request. */
-  get reported(): boolean {
-    return this.#rare?.reported === true
-  }
-
-  set reported(reported: boolean) {
-    this.#side().reported = reported
+    this.exact = parsed.exact
   }
 
   /** The entry counts the answer it makes (the Fetch entry: its Response's status). */
@@ -119,10 +67,9 @@ export abstract class DispatchContext extends Trail implements RequestView {
   get host(): string {
     if (this.#host !== undefined) return this.#host
     let raw: string | undefined
-    if ((this.#flags & TRUST_PROXY) !== 0) {
-      const forwarded = forwardedHost(this.header('x-forwarded-host'))
-      if (forwarded !== undefined) this.#side().forwarded = forwarded
-      raw = forwarded ?? this.rawHost()
+    if (this.trustProxy) {
+      this.#forwarded = forwardedHost(this.header('x-forwarded-host'))
+      raw = this.#forwarded ?? this.rawHost()
     } else raw = this.rawHost()
     const host = parseHost(raw)
     if (host instanceof BadHost) throw new HttpError(400, host.message)
@@ -136,7 +83,7 @@ export abstract class DispatchContext extends Trail implements RequestView {
    * none: without a trusted proxy a client-sent one is dropped.
    */
   get forwardedHost(): string | undefined {
-    return this.#rare?.forwarded
+    return this.#forwarded
   }
 
   /** The prefix announced to the leaf in X-Forwarded-Prefix. */
@@ -144,6 +91,13 @@ export abstract class DispatchContext extends Trail implements RequestView {
     const sent = this.trustProxy ? this.header('x-forwarded-prefix') : undefined
     return sent !== undefined && isSameOriginPath(sent) ? sent.replace(/\/+$/, '') + base : base
   }
+
+  /** The first lease on a lazily created instance (most requests hold one at most). */
+  #lease: Release | undefined = undefined
+  /** Leases of nested lazy dispatchers after the first. */
+  #moreLeases: Release[] | undefined = undefined
+  #holds = 0
+  #releaseWhenFree = false
 
   /** Whether the request holds a lease, to release when its response ends. */
   get leased(): boolean {
@@ -153,11 +107,8 @@ export abstract class DispatchContext extends Trail implements RequestView {
   /** Holds `lease` until the response ends: release() releases it once. */
   lease(lease: Release): void {
     if (this.#lease === undefined) this.#lease = lease
-    else {
-      const rare = this.#side()
-      if (rare.moreLeases === undefined) rare.moreLeases = [lease]
-      else rare.moreLeases.push(lease)
-    }
+    else if (this.#moreLeases === undefined) this.#moreLeases = [lease]
+    else this.#moreLeases.push(lease)
   }
 
   /**
@@ -166,30 +117,23 @@ export abstract class DispatchContext extends Trail implements RequestView {
    * disposed under it. Every hold() is followed by one unhold().
    */
   hold(): void {
-    this.#side().holds++
+    this.#holds++
   }
 
   unhold(): void {
-    const rare = this.#side()
-    if (--rare.holds === 0 && rare.releaseWhenFree) this.release()
+    if (--this.#holds === 0 && this.#releaseWhenFree) this.release()
   }
 
   /** Releases every lease once; while held, once the last hold ends. */
   release(): void {
+    if (this.#holds > 0) {
+      this.#releaseWhenFree = true
+      return
+    }
     const first = this.#lease
     if (first === undefined) return
-    const rare = this.#rare
-    if (rare === undefined) {
-      this.#lease = undefined
-      first.release()
-      return
-    }
-    if (rare.holds > 0) {
-      rare.releaseWhenFree = true
-      return
-    }
-    const more = rare.moreLeases
-    this.#lease = rare.moreLeases = undefined
+    const more = this.#moreLeases
+    this.#lease = this.#moreLeases = undefined
     first.release()
     if (more !== undefined) for (const lease of more) lease.release()
   }

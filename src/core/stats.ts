@@ -27,37 +27,36 @@ export class DispatcherStats {
   }
 }
 
-/** Stands in the first slot once the status is counted, so it is counted once. */
-const COUNTED = new DispatcherStats()
-
 /**
- * The dispatchers a request passed, outermost first. Two slots cover the usual depths
- * (mount → subdomains) without an array; deeper trees spill into one.
+ * The dispatchers a request passed, outermost first. Three slots cover the usual depths
+ * (mount → hosts → subdomains) without an array; deeper trees spill into one.
  */
 export class Trail {
   #a: DispatcherStats | undefined = undefined
   #b: DispatcherStats | undefined = undefined
+  #c: DispatcherStats | undefined = undefined
   #more: DispatcherStats[] | undefined = undefined
+  #counted = false
 
   pass(stats: DispatcherStats): void {
     if (this.#a === undefined) this.#a = stats
     else if (this.#b === undefined) this.#b = stats
+    else if (this.#c === undefined) this.#c = stats
     else if (this.#more === undefined) this.#more = [stats]
     else this.#more.push(stats)
   }
 
   /** Counts the answer's status once on every dispatcher passed (or on `root`, if none). */
   count(status: number, root: DispatcherStats | undefined): void {
-    const a = this.#a
-    if (a === COUNTED) return
-    this.#a = COUNTED
-    if (a === undefined) {
+    if (this.#counted) return
+    this.#counted = true
+    if (this.#a === undefined) {
       root?.count(status)
       return
     }
-    a.count(status)
-    if (this.#b === undefined) return
-    this.#b.count(status)
+    this.#a.count(status)
+    this.#b?.count(status)
+    this.#c?.count(status)
     if (this.#more !== undefined) for (const stats of this.#more) stats.count(status)
   }
 }
