@@ -55,11 +55,16 @@ export function invokeNode(
     done(ctx, res)
     return
   }
+  // The app's own hooks on its response (an end callback is a 'finish' listener), told from
+  // those already there (Node's) by counting before and after the app runs.
+  const hooks = ctx.leased ? appHooks(res) : 0
+  let settled = true
   try {
     const invoke = INVOKERS[leaf.kind] as NodeInvoker<Leaf>
     const result = invoke(leaf, ctx, req, res, config)
     if (isResponse(result)) misclassified(ctx, req, res, config)
     else if (isThenable(result)) {
+      settled = false
       // The instance stays leased until the app's promise settles, even if the client left.
       const held = ctx.leased
       if (held) ctx.hold()
@@ -77,11 +82,29 @@ export function invokeNode(
   } catch (error) {
     failNode(error, ctx, req, res, config)
   }
-  // 'close' comes later (never within this call), unless the client had already gone:
-  // leases are released, and the answer counted, then. A response already complete (or a
-  // client gone) without leases is counted now.
-  if (!ctx.leased && (res.writableEnded || gone(req, res))) countAnswer(ctx, res)
-  else res.on('close', onClose)
+  if (res.writableEnded || gone(req, res)) {
+    // A response already complete (or a client gone) without leases is counted now.
+    if (!ctx.leased) {
+      countAnswer(ctx, res)
+      return
+    }
+    // The app answered synchronously and left nothing to run for this response: no promise,
+    // no end callback, no 'finish' or 'close' listener of its own. Nothing of it can use
+    // the instance after this, so the request is over for the lease now (only bytes
+    // already handed to Node are still going out), and no 'close' listener is needed.
+    if (settled && res.writableEnded && appHooks(res) === hooks) {
+      done(ctx, res)
+      return
+    }
+  }
+  // Otherwise 'close' comes later (never within this call), unless the client had already
+  // gone: leases are released, and the answer counted, then.
+  res.on('close', onClose)
+}
+
+/** How many 'finish' and 'close' listeners the response has. */
+function appHooks(res: ServerResponse): number {
+  return res.listenerCount('finish') + res.listenerCount('close')
 }
 
 /** The response is over: leases released (after the app's promise, if held), answer counted. */
