@@ -44,6 +44,7 @@ export type SupervisorMessage =
 
 const send = (message: WorkerMessage) => process.send?.(message)
 const TYPESCRIPT = /\.[cm]?tsx?$/
+const WARM_LIMIT_MS = 3000
 const require = createRequire(import.meta.url)
 
 // Upgraded (WebSocket) sockets are no longer the HTTP server's: closing it would wait for
@@ -71,7 +72,15 @@ async function warmUp(spec: string | undefined): Promise<() => void> {
   })
   // The supervisor gone means nobody can reach this worker any more.
   process.on('disconnect', () => process.exit(0))
-  if (TYPESCRIPT.test(entryFileOf(spec) ?? '')) await warmTypeScript().catch(() => {})
+  // Only a head start: never let it hold the worker (the app's import warms it anyway).
+  if (TYPESCRIPT.test(entryFileOf(spec) ?? '')) {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, WARM_LIMIT_MS)
+    })
+    await Promise.race([warmTypeScript().catch(() => {}), late])
+    clearTimeout(timer)
+  }
   // Last: what it resolves from here on is the app's.
   const loaded = recordImports((files) => send({ type: 'files', files }))
   send({ type: 'warm' })
