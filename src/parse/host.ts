@@ -37,6 +37,22 @@ const USERINFO = bad('Userinfo (user@) not allowed in Host header')
  * lower-cased, port and one trailing dot removed; `[::1]:8080` gives `[::1]`.
  */
 export function parseHost(value: string | undefined): string | BadHost {
+  // Most requests to a server name the host the one before named: compared whole (a few
+  // nanoseconds, less when they differ), it is not checked again, nor a port cut off again.
+  if (value === lastValue) return lastHost
+  const host = parseAny(value)
+  if (typeof host === 'string') {
+    lastValue = value as string
+    lastHost = host
+  }
+  return host
+}
+
+// The last valid value parseHost saw, and its host (to begin with, one it would give).
+let lastValue = 'localhost'
+let lastHost = 'localhost'
+
+function parseAny(value: string | undefined): string | BadHost {
   if (value === undefined) return MISSING
   const len = value.length
   if (len === 0) return EMPTY
