@@ -50,9 +50,14 @@ export function devCommand(args: string[]): Promise<number> {
       return 0
     }
     const allowedHosts = allowedHostsOf(values['allowed-hosts'] as unknown as string[] | undefined)
-    // Listen for the signals first: one arriving while the server starts still stops it.
+    // Listen for the signals first: one arriving while the server starts stops the start.
+    const stop = new AbortController()
     const stopped = new Promise<void>((resolve) => {
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())
+      for (const signal of ['SIGINT', 'SIGTERM'] as const)
+        process.once(signal, () => {
+          stop.abort()
+          resolve()
+        })
     })
     const dev = await startDevServer({
       entry: positionals[0],
@@ -64,7 +69,12 @@ export function devCommand(args: string[]): Promise<number> {
       ignore: values.ignore as unknown as string[] | undefined,
       trustProxy: values['trust-proxy'] === true,
       allowedHosts,
+      signal: stop.signal,
+    }).catch((error: unknown) => {
+      if (stop.signal.aborted) return undefined
+      throw error
     })
+    if (dev === undefined) return 0
     await stopped
     await dev.close()
     return 0

@@ -48,6 +48,8 @@ export interface DevOptions extends WorkerOptions {
   watch?: string[]
   /** Never reloads: globs, even for files the app imports. */
   ignore?: string[]
+  /** Aborting it while the server starts stops the start: the returned promise rejects. */
+  signal?: AbortSignal
 }
 
 export interface DevServer {
@@ -132,7 +134,21 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     )
   }
 
-  const first = await current
+  // Until the first worker is up, a signal stops everything started so far, and so does a
+  // worker that cannot start: the command then exits instead of waiting on the watcher.
+  const abort = () => workers.abort()
+  options.signal?.addEventListener('abort', abort, { once: true })
+  let first: DevWorker
+  try {
+    first = await current
+  } catch (error) {
+    closing = true
+    workers.abort()
+    await Promise.all([watcher.close(), children.close()])
+    throw options.signal?.aborted ? new Error('stopped while starting') : error
+  } finally {
+    options.signal?.removeEventListener('abort', abort)
+  }
   supervise(first)
   // The Host is checked here, before relaying: a refused request never reaches the worker.
   let check: HostCheck | undefined

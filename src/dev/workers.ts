@@ -46,6 +46,8 @@ export class DevWorkers {
   readonly #onFiles: ((files: string[]) => void) | undefined
   readonly #children: DevChildren | undefined
   #spare: Forked | undefined
+  // The worker being started: what `abort()` kills besides the spare.
+  #starting: Forked | undefined
   #closed = false
 
   /** `onFiles` hears the files each worker's app imports; `children` owns spawned apps. */
@@ -59,15 +61,19 @@ export class DevWorkers {
   async start(): Promise<DevWorker> {
     let forked = this.#spare ?? this.#fork()
     this.#spare = undefined
+    this.#starting = forked
     try {
       // A spare that died while it waited is no reason to fail: fork again, as without one.
       await forked.warm.catch(() => {
+        if (this.#closed) throw new Error('the dev server is closing')
         forked = this.#fork()
+        this.#starting = forked
         return forked.warm
       })
       forked.process.send({ type: 'load' } satisfies SupervisorMessage, () => {})
       return await forked.ready
     } finally {
+      if (this.#starting === forked) this.#starting = undefined
       // Once the new worker has its first requests: forking takes the supervisor a few ms,
       // and the spare's start takes a core.
       setTimeout(() => {
@@ -96,6 +102,16 @@ export class DevWorkers {
     if (spare !== undefined) await retireWorker(spare)
   }
 
+  /**
+   * Kills the worker being started and the spare at once (a signal before the server is
+   * up): the start in progress rejects, and nothing is left to hold the process.
+   */
+  abort(): void {
+    this.#closed = true
+    for (const forked of [this.#starting, this.#spare]) forked?.process.kill('SIGKILL')
+    this.#spare = undefined
+  }
+
   #fork(): Forked {
     const { entry, trustProxy, inspect } = this.#options
     const child = fork(WORKER, [], {
@@ -117,8 +133,8 @@ export class DevWorkers {
     )
     const warm = deferred<void>()
     const ready = deferred<DevWorker>()
-    child.once('exit', (code) => {
-      const error = new Error(`the dev worker exited (${code}) before it was ready`)
+    child.once('exit', (code, signal) => {
+      const error = new Error(`the dev worker exited (${code ?? signal}) before it was ready`)
       warm.reject(error)
       ready.reject(error)
     })
