@@ -12,25 +12,16 @@ import { pipeline, Readable } from 'node:stream'
 import type { EntryConfig } from '../core/config.ts'
 import type { DispatchContext } from '../core/context.ts'
 import { HttpError } from '../core/errors.ts'
+import { HOP_BY_HOP } from '../core/hop-by-hop.ts'
 import type { Leaf } from '../core/leaf.ts'
 import { urlPathStart } from '../parse/path.ts'
 import { type FetchInvoker, installNodeReplay } from './fetch.ts'
 import { failNode, invokeNode } from './node.ts'
 import { PipeSocket } from './pipe-socket.ts'
 
-// RFC 9110 §7.6.1: connection-specific fields; content-length too, since the replay frames.
-const NOT_FORWARDED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'content-length',
-  'host',
-  'x-forwarded-host',
-])
+// Besides the hop-by-hop fields: content-length (the replay frames the body itself), and the
+// host the replay states.
+const STATED = new Set(['content-length', 'host', 'x-forwarded-host'])
 
 export const replayToNode: FetchInvoker = (leaf, ctx, request, rest, config) => {
   // Node's parser knows methods only in upper case and its client upper-cases them: a
@@ -137,7 +128,7 @@ function replayHeaders(request: Request, ctx: DispatchContext): Record<string, s
   const listed = request.headers.get('connection')
   const named = listed === null ? undefined : listed.toLowerCase().split(/\s*,\s*/)
   for (const [name, value] of request.headers) {
-    if (NOT_FORWARDED.has(name) || named?.includes(name) === true) continue
+    if (HOP_BY_HOP.has(name) || STATED.has(name) || named?.includes(name) === true) continue
     headers[name] = value
   }
   const url = request.url
@@ -153,7 +144,7 @@ function toResponse(res: IncomingMessage, method: string, client: PipeSocket): R
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string
     // Framing belongs to the pipe; the Fetch server frames the body anew.
-    if (/^(transfer-encoding|connection|keep-alive)$/i.test(name)) continue
+    if (HOP_BY_HOP.has(name.toLowerCase())) continue
     headers.append(name, raw[i + 1] as string)
   }
   const status = res.statusCode ?? 500

@@ -3,18 +3,8 @@
 // state (a client's own are passed on only from a trusted proxy); Host is the upstream's
 // unless preserved. `expect` is answered here (Node sends 100 Continue itself).
 import type { IncomingHttpHeaders } from 'node:http'
+import { HOP_BY_HOP } from '../core/hop-by-hop.ts'
 import type { ProxiedRequest } from '../core/leaf-kinds.ts'
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'http2-settings',
-])
 
 // Set by the proxy from the request it routed, never copied.
 const STATED = new Set([
