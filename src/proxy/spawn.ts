@@ -10,7 +10,7 @@ import { BaseDispatcher } from '../dispatch/dispatcher.ts'
 import { Child, type ChildAddress, type ChildOptions } from '../process/child.ts'
 import { type ChildHandle, RemoteChild, supervisedByDev } from '../process/remote-child.ts'
 import { Upstream } from './core.ts'
-import { proxyLeaf, type UpstreamOptions, upstreamSettings } from './upstream.ts'
+import { parseTarget, proxyLeaf, type UpstreamOptions, upstreamSettings } from './upstream.ts'
 
 export interface SpawnOptions extends Omit<ChildOptions, 'command'>, UpstreamOptions {}
 
@@ -58,20 +58,11 @@ export class SpawnedApp extends BaseDispatcher {
   #to(address: ChildAddress): ProxyLeaf {
     if (address === this.#address) return this.#leaf as ProxyLeaf
     void this.#upstream?.close()
-    const target =
+    const target = parseTarget(
       'socketPath' in address
-        ? {
-            origin: 'http://localhost',
-            socketPath: address.socketPath,
-            basePath: '',
-            label: `unix:${address.socketPath}`,
-          }
-        : {
-            origin: `http://127.0.0.1:${address.port}`,
-            socketPath: undefined,
-            basePath: '',
-            label: `http://127.0.0.1:${address.port}`,
-          }
+        ? { socketPath: address.socketPath }
+        : `http://127.0.0.1:${address.port}`,
+    )
     const up = new Upstream(target, this.#settings)
     this.#address = address
     this.#upstream = up
