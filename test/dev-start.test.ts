@@ -38,7 +38,7 @@ export default () => new Response('late')
 
   it('ends with the reason when the first worker exits before it is ready', async () => {
     const cli = startCli(['dev', 'exits.ts', '--port', '0', '--host', '127.0.0.1'], dir)
-    const timer = setTimeout(() => cli.child.kill('SIGKILL'), 20_000)
+    const timer = setTimeout(() => cli.child.kill('SIGKILL'), 45_000)
     const code = await cli.exit
     clearTimeout(timer)
     assert.equal(code, 1, cli.output())
@@ -48,7 +48,7 @@ export default () => new Response('late')
   it('stops at once on SIGTERM while the entry is still loading, worker included', async () => {
     const cli = startCli(['dev', 'slow.ts', '--port', '0', '--host', '127.0.0.1'], dir)
     const pidFile = join(dir, 'slow.pid')
-    const deadline = Date.now() + 15_000
+    const deadline = Date.now() + 45_000
     let pid = 0
     while (pid === 0 && Date.now() < deadline) {
       try {

@@ -48,7 +48,10 @@ export function startProcess(command: string, argv: string[], cwd: string): Cli 
     child,
     output: () => text,
     exit,
-    waitFor(pattern, timeoutMs = 15_000) {
+    // Generous: a process that ends without the line rejects at once ('close' below), so the
+    // bound only meets one that is slow, as several dev servers with their spares starting at
+    // once on two busy cores can be (15 s was seen to be too short there).
+    waitFor(pattern, timeoutMs = 45_000) {
       return new Promise((resolve, reject) => {
         const done = () => {
           waiters.delete(check)
