@@ -1,6 +1,7 @@
 // One upstream: where it is and the pool of connections that reach it. Each upstream app
 // has a pool of its own, so no connection ever carries two apps' (two tenants') requests.
-import { Pool } from 'undici'
+import { type Dispatcher, Pool } from 'undici'
+import { isReplayable } from './failure.ts'
 import type { Forwarding } from './headers.ts'
 
 export interface UpstreamTarget {
@@ -45,6 +46,28 @@ export class Upstream implements Forwarding {
       // Streams (SSE, long downloads) may idle for as long as they like.
       bodyTimeout: 0,
       ...(target.socketPath === undefined ? {} : { socketPath: target.socketPath }),
+    })
+  }
+
+  /**
+   * Forwards one request through the pool. A request that can be sent again (idempotent, no
+   * body) gets a `retry` for its handler: once, for a kept-alive connection the upstream had
+   * just closed. The options are made inside the promise, so a throw there rejects it.
+   */
+  forward<T>(
+    options: () => Dispatcher.DispatchOptions,
+    handler: (
+      resolve: (value: T) => void,
+      reject: (error: unknown) => void,
+      retry: (() => void) | undefined,
+    ) => Dispatcher.DispatchHandler,
+  ): Promise<T> {
+    this.requests++
+    return new Promise<T>((resolve, reject) => {
+      const made = options()
+      const send = (retry: (() => void) | undefined) =>
+        this.pool.dispatch(made, handler(resolve, reject, retry))
+      send(isReplayable(made) ? () => send(undefined) : undefined)
     })
   }
 

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { ProxiedRequest } from '../core/leaf-kinds.ts'
 import type { Upstream } from './core.ts'
-import { isReplayable, isStaleConnection, upstreamError } from './failure.ts'
+import { isStaleConnection, upstreamError } from './failure.ts'
 import { flatHeaders, forwardHeaders, responseHeaders, type Sent } from './headers.ts'
 
 // What @hono/node-server passes as the second argument: the peer's address.
@@ -19,7 +19,6 @@ export function forwardFetch(
   ctx: ProxiedRequest,
   rest: unknown[],
 ): Promise<Response> {
-  up.requests++
   const socket = (rest[0] as NodeBindings | undefined)?.incoming?.socket
   const url = request.url
   const authority = url.slice(url.indexOf('//') + 2, url.indexOf('/', url.indexOf('//') + 2))
@@ -28,18 +27,16 @@ export function forwardFetch(
     address: socket?.remoteAddress,
     encrypted: socket?.encrypted === true || url.startsWith('https:'),
   }
-  return new Promise((resolve, reject) => {
-    const options: Dispatcher.DispatchOptions = {
+  return up.forward<Response>(
+    () => ({
       method: request.method,
       path: up.path(ctx.path + ctx.query),
       headers: forwardHeaders(flatHeaders(request.headers), ctx, sent, up),
       // undici streams any async iterable (its types list only Node streams).
       body: request.body as unknown as Readable | null,
-    }
-    const send = (retry: (() => void) | undefined) =>
-      up.pool.dispatch(options, new FetchForward(up, request, resolve, reject, retry))
-    send(isReplayable(options) ? () => send(undefined) : undefined)
-  })
+    }),
+    (resolve, reject, retry) => new FetchForward(up, request, resolve, reject, retry),
+  )
 }
 
 class FetchForward implements Dispatcher.DispatchHandler {

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { ProxiedRequest } from '../core/leaf-kinds.ts'
 import type { Upstream } from './core.ts'
-import { isReplayable, isStaleConnection, upstreamError } from './failure.ts'
+import { isStaleConnection, upstreamError } from './failure.ts'
 import { forwardHeaders, responseHeaders, type Sent } from './headers.ts'
 
 /** Forwards one request; resolves when the response is complete, rejects with 502/504. */
@@ -17,18 +17,15 @@ export function forwardNode(
   res: ServerResponse,
   ctx: ProxiedRequest,
 ): Promise<void> {
-  up.requests++
-  return new Promise((resolve, reject) => {
-    const options: Dispatcher.DispatchOptions = {
+  return up.forward<void>(
+    () => ({
       method: req.method as string,
       path: up.path(req.url as string),
       headers: forwardHeaders(req.rawHeaders, ctx, sentOf(req, ctx), up),
       body: hasBody(req) ? req : null,
-    }
-    const send = (retry: (() => void) | undefined) =>
-      up.pool.dispatch(options, new NodeForward(up, res, resolve, reject, retry))
-    send(isReplayable(options) ? () => send(undefined) : undefined)
-  })
+    }),
+    (resolve, reject, retry) => new NodeForward(up, res, resolve, reject, retry),
+  )
 }
 
 /** What the Node request says of itself: the authority it came for, its peer, TLS. */
