@@ -72,30 +72,35 @@ it('an app that answered and left nothing to run ends its lease when it returns'
   }
 })
 
-it("an app's own 'close' listener keeps the lease until the response closes", async () => {
-  const log: string[] = []
-  const app = tenants(log, (res) => res.on('close', () => log.push('app close')))
-  const { port, close } = await serve(app, log)
-  try {
-    assert.equal((await send(port, '/swap', { host: 'a.example.com' })).body, 'ok')
-    await settle(log, 'app close')
-    assert.deepEqual(log, ['finish', 'close', 'app close', 'dispose'])
-  } finally {
-    await close()
-    await app.close()
-  }
-})
+// An app's own 'close' or 'finish' listener keeps the lease until the response closes.
+const hooks = [
+  {
+    event: 'close',
+    hook: (log: string[]) => (res: ServerResponse) => res.on('close', () => log.push('app close')),
+    last: 'app close',
+    order: ['finish', 'close', 'app close', 'dispose'],
+  },
+  {
+    event: 'finish',
+    hook: (log: string[]) => (res: ServerResponse) =>
+      res.once('finish', () => log.push('app finish')),
+    last: 'close',
+    order: ['finish', 'app finish', 'close', 'dispose'],
+  },
+]
 
-it("an app's own 'finish' listener keeps the lease until the response closes", async () => {
-  const log: string[] = []
-  const app = tenants(log, (res) => res.once('finish', () => log.push('app finish')))
-  const { port, close } = await serve(app, log)
-  try {
-    assert.equal((await send(port, '/swap', { host: 'a.example.com' })).body, 'ok')
-    await settle(log, 'close')
-    assert.deepEqual(log, ['finish', 'app finish', 'close', 'dispose'])
-  } finally {
-    await close()
-    await app.close()
-  }
-})
+for (const { event, hook, last, order } of hooks) {
+  it(`an app's own '${event}' listener keeps the lease until the response closes`, async () => {
+    const log: string[] = []
+    const app = tenants(log, hook(log))
+    const { port, close } = await serve(app, log)
+    try {
+      assert.equal((await send(port, '/swap', { host: 'a.example.com' })).body, 'ok')
+      await settle(log, last)
+      assert.deepEqual(log, order)
+    } finally {
+      await close()
+      await app.close()
+    }
+  })
+}
