@@ -756,5 +756,37 @@ describe('attack pass: found and fixed', () => {
   })
 })
 
+describe("8. a Node app's response reaches the Fetch entry's client without its hop-by-hop fields", () => {
+  test('Express behind @hono/node-server: Upgrade, Keep-Alive, Proxy-Connection, TE and HTTP2-Settings stay on the replay', async () => {
+    const app = express()
+    app.get('/', (_req, res) => {
+      res.set({
+        upgrade: 'h2c',
+        'keep-alive': 'timeout=99',
+        'proxy-connection': 'keep-alive',
+        te: 'trailers',
+        'http2-settings': 'AAMAAABkAAQAAP__',
+        'x-kept': 'yes',
+      })
+      res.send('ok')
+    })
+    const port = await honoEntry(mount(null, { '/app': app }).fetch)
+    const reply = await raw(port, `GET /app/ HTTP/1.1\r\nHost: ${A}\r\nConnection: close\r\n\r\n`)
+    assert.deepEqual(reply.statuses, [200], reply.text)
+    const head = reply.text.slice(0, reply.text.indexOf('\r\n\r\n')).toLowerCase()
+    assert.match(head, /\r\nx-kept: yes/)
+    for (const field of [
+      'upgrade',
+      'keep-alive: timeout=99',
+      'proxy-connection',
+      'te',
+      'http2-settings',
+    ]) {
+      assert.ok(!head.includes(`\r\n${field}`), `${field} reached the client:\n${head}`)
+    }
+    assert.equal(bodyOf(reply.text), 'ok')
+  })
+})
+
 // Keep the listener types honest for http2's compatibility API.
 export type { IncomingMessage, ServerResponse }
