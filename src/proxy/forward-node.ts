@@ -3,7 +3,7 @@
 // upstream connection; undici reads the request body only as the socket drains). A client
 // that leaves aborts the upstream request; a response that breaks off mid-body is cut,
 // never ended as if complete.
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { ProxiedRequest } from '../core/leaf-kinds.ts'
 import type { Upstream } from './core.ts'
@@ -47,6 +47,40 @@ function hasBody(req: IncomingMessage): boolean {
   return headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined
 }
 
+/** Whether the response's body goes out in chunks (HTTP/1.1) or frames (HTTP/2): trailers can follow. */
+function chunks(res: ServerResponse): boolean {
+  const req = res.req
+  if (req.httpVersionMajor >= 2) return true
+  if (res.headersSent) return res.chunkedEncoding
+  return req.httpVersionMajor === 1 && req.httpVersionMinor >= 1
+}
+
+// HTTP/2 has no reason phrase (RFC 9113 §8.3.2): Node warns at one, so none is given.
+function reason(res: ServerResponse, statusMessage: string | undefined): string | undefined {
+  return res.req.httpVersionMajor >= 2 ? undefined : statusMessage || undefined
+}
+
+function hasAny(fields: IncomingHttpHeaders): boolean {
+  for (const _ in fields) return true
+  return false
+}
+
+/**
+ * Passes a 103 on (RFC 8297), so the client can start fetching what it links while the
+ * upstream works; never to an HTTP/1.0 client (RFC 9110 §15.2), and only with a Link.
+ */
+function relayEarlyHints(res: ServerResponse, headers: IncomingHttpHeaders): void {
+  const req = res.req
+  if (res.headersSent || (req.httpVersionMajor === 1 && req.httpVersionMinor === 0)) return
+  const hints = responseHeaders(headers)
+  if (hints.link === undefined) return
+  try {
+    res.writeEarlyHints(hints as Record<string, string | string[]>)
+  } catch {
+    // A Link Node's stricter check refuses: hints are optional, the answer still comes.
+  }
+}
+
 class NodeForward implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined = undefined
   #settled = false
@@ -86,28 +120,33 @@ class NodeForward implements Dispatcher.DispatchHandler {
   onResponseStart(
     controller: Dispatcher.DispatchController,
     status: number,
-    headers: Record<string, string | string[]>,
+    headers: IncomingHttpHeaders,
     statusMessage?: string,
   ): void {
     if (status < 200) {
-      // 1xx informational answers are this hop's; a 101 to a request that asked for no
-      // upgrade would hand the client a socket it cannot use.
+      // A 101 to a request that asked for no upgrade would hand the client a socket it
+      // cannot use; 103 Early Hints pass on; other 1xx answers (102) are this hop's.
       if (status === 101) this.#fail(new Error('the upstream answered 101 to a plain request'))
+      else if (status === 103) relayEarlyHints(this.#res, headers)
       return
     }
     try {
       const res = this.#res
       const fields = responseHeaders(headers)
+      // Trailers are announced only where they can follow: a body Node frames in chunks.
+      if (headers.trailer !== undefined && fields['content-length'] === undefined && chunks(res)) {
+        fields.trailer = headers.trailer
+      }
       if (status === 204 || status === 304 || res.req.method === 'HEAD') {
         // No body by definition: the answer is complete now, whatever bytes the upstream
         // sends after it (a 204 with a Content-Length), which undici then reads as an error.
         if (status === 204) delete fields['content-length']
-        res.writeHead(status, statusMessage || undefined, fields)
+        res.writeHead(status, reason(res, statusMessage), fields)
         res.end()
         this.#settle()
         return
       }
-      res.writeHead(status, statusMessage || undefined, fields)
+      res.writeHead(status, reason(res, statusMessage), fields)
     } catch (error) {
       // A field Node refuses to write (invalid characters): nothing has gone out yet.
       controller.abort(error as Error)
@@ -123,8 +162,18 @@ class NodeForward implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseEnd(): void {
-    this.#res.end()
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+    const res = this.#res
+    if (chunks(res) && hasAny(trailers)) {
+      const fields = responseHeaders(trailers)
+      delete fields['content-length']
+      try {
+        res.addTrailers(fields as Record<string, string | string[]>)
+      } catch {
+        // A field Node refuses to write (invalid characters): the body is whole without it.
+      }
+    }
+    res.end()
     this.#settle()
   }
 
