@@ -3,7 +3,7 @@
 // own framing; upgrades, hop-by-hop headers and the 502 page still work.
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { Agent } from 'node:http'
+import { Agent, request } from 'node:http'
 import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -82,6 +82,26 @@ describe('switchyard dev relay', () => {
     assert.equal(seen.host, 'localhost')
     assert.equal(got.headers['x-app-kept'], 'kept')
     assert.equal(got.headers['x-app-hop'], undefined, 'named in the worker’s Connection field')
+  })
+
+  it('relays 103 Early Hints before the answer, and trailer fields after it', async () => {
+    const seen = await new Promise<{ early: unknown[]; body: string; trailers: unknown }>(
+      (resolve, reject) => {
+        const early: unknown[] = []
+        const req = request({ port, host: '127.0.0.1', path: '/hints', agent: false }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (body += chunk))
+          res.on('end', () => resolve({ early, body, trailers: res.trailers }))
+        })
+        req.on('information', (info) => early.push([info.statusCode, info.headers.link]))
+        req.on('error', reject)
+        req.end()
+      },
+    )
+    assert.deepEqual(seen.early, [[103, '</app.css>; rel=preload; as=style']])
+    assert.equal(seen.body, 'hinted')
+    assert.deepEqual(seen.trailers, { 'x-checksum': 'c0ffee' })
   })
 
   it('relays upgrades byte for byte', async () => {

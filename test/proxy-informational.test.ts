@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { createServer, request, type Server } from 'node:http'
 import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2'
-import { type AddressInfo, connect } from 'node:net'
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { mount } from '../src/index.ts'
@@ -172,6 +172,43 @@ describe('trailer fields', () => {
       process.off('warning', warned)
       session.close()
       server.close()
+    }
+  })
+
+  test('a HEAD of a response with a Trailer announcement: 200 without it (there is no body)', async () => {
+    // Node's own server refuses to announce trailers on a HEAD answer; Go's and others do:
+    // the head a GET would get, chunked, with no body.
+    const raw = createNetServer((socket) =>
+      socket.once('data', () =>
+        socket.write(
+          'HTTP/1.1 200 OK\r\nTrailer: x-checksum\r\nTransfer-Encoding: chunked\r\n\r\n',
+        ),
+      ),
+    )
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve))
+    const headApp = upstream(`http://127.0.0.1:${(raw.address() as AddressInfo).port}`)
+    const headFront = await listen(headApp)
+    try {
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = connect(headFront.port, '127.0.0.1')
+        let seen = ''
+        socket.setEncoding('latin1')
+        socket.on('data', (chunk: string) => {
+          seen += chunk
+          if (seen.includes('\r\n\r\n')) {
+            socket.destroy()
+            resolve(seen)
+          }
+        })
+        socket.on('error', reject)
+        socket.write('HEAD /x HTTP/1.1\r\nHost: localhost\r\n\r\n')
+      })
+      assert.match(text, /^HTTP\/1\.1 200 OK\r\n/)
+      assert.doesNotMatch(text, /trailer/i)
+    } finally {
+      await headFront.close()
+      await headApp.close()
+      raw.close()
     }
   })
 

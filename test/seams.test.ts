@@ -757,7 +757,7 @@ describe('attack pass: found and fixed', () => {
 })
 
 describe("8. a Node app's response reaches the Fetch entry's client without its hop-by-hop fields", () => {
-  test('Express behind @hono/node-server: Upgrade, Keep-Alive, Proxy-Connection, TE and HTTP2-Settings stay on the replay', async () => {
+  test('Express behind @hono/node-server: Upgrade, Keep-Alive, Proxy-Connection, TE, HTTP2-Settings and the fields Connection names stay on the replay', async () => {
     const app = express()
     app.get('/', (_req, res) => {
       res.set({
@@ -766,6 +766,8 @@ describe("8. a Node app's response reaches the Fetch entry's client without its 
         'proxy-connection': 'keep-alive',
         te: 'trailers',
         'http2-settings': 'AAMAAABkAAQAAP__',
+        connection: 'x-app-hop',
+        'x-app-hop': 'dropped',
         'x-kept': 'yes',
       })
       res.send('ok')
@@ -781,6 +783,7 @@ describe("8. a Node app's response reaches the Fetch entry's client without its 
       'proxy-connection',
       'te',
       'http2-settings',
+      'x-app-hop',
     ]) {
       assert.ok(!head.includes(`\r\n${field}`), `${field} reached the client:\n${head}`)
     }

@@ -10,22 +10,10 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { connectionTokens, HOP_BY_HOP } from '../core/hop-by-hop.ts'
+import { relayEarlyHints, relayTrailers, trailersCanFollow } from '../proxy/relay.ts'
 import { withReloadScript } from './live.ts'
 import type { DevWorker } from './workers.ts'
-
-// Hop-by-hop headers belong to one connection, not to the message (RFC 9110 §7.6.1); so
-// does every header the Connection field names.
-const HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-  'trailer',
-])
 
 export type WorkerSource = () => Promise<DevWorker>
 
@@ -63,25 +51,14 @@ function release(agent: Agent): void {
 
 /** Copies raw header pairs without hop-by-hop fields (as a flat [name, value, …] list). */
 function endToEnd(rawHeaders: string[], connection: string | string[] | undefined): string[] {
-  const named = connectionOptions(connection)
+  const named = connectionTokens(connection)
   const kept: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase()
-    if (HOP.has(name) || named?.has(name)) continue
+    if (HOP_BY_HOP.has(name) || named?.has(name) === true) continue
     kept.push(rawHeaders[i] as string, rawHeaders[i + 1] as string)
   }
   return kept
-}
-
-/** The header names listed in Connection (`keep-alive, x-foo`), lower-cased. */
-function connectionOptions(value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined
-  const names = new Set<string>()
-  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
-    const name = part.trim().toLowerCase()
-    if (name !== '') names.add(name)
-  }
-  return names
 }
 
 /** `liveReload`: the app's HTML pages get the reload script (buffered, Content-Length anew). */
@@ -108,10 +85,20 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
         if (liveReload && req.method !== 'HEAD' && isPlainHtml(answer)) {
           return relayPage(answer, res, headers)
         }
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers)
+        const status = answer.statusCode ?? 502
+        const trailer = answer.headers.trailer
+        if (trailer !== undefined && trailersCanFollow(res, status, answer.headers)) {
+          headers.push('Trailer', trailer)
+        }
+        res.writeHead(status, answer.statusMessage, headers)
+        // Before pipe()'s own 'end' listener ends the response.
+        answer.on('end', () => relayTrailers(res, answer.trailers))
         answer.pipe(res)
       },
     )
+    upstream.on('information', (info) => {
+      if (info.statusCode === 103) relayEarlyHints(res, info.headers)
+    })
     upstream.on('error', () => workerGone(res))
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy()

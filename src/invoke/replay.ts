@@ -12,7 +12,7 @@ import { pipeline, Readable } from 'node:stream'
 import type { EntryConfig } from '../core/config.ts'
 import type { DispatchContext } from '../core/context.ts'
 import { HttpError } from '../core/errors.ts'
-import { HOP_BY_HOP } from '../core/hop-by-hop.ts'
+import { connectionTokens, HOP_BY_HOP } from '../core/hop-by-hop.ts'
 import type { Leaf } from '../core/leaf.ts'
 import { urlPathStart } from '../parse/path.ts'
 import { type FetchInvoker, installNodeReplay } from './fetch.ts'
@@ -125,10 +125,9 @@ function answerClientError(error: Error & { code?: string }, socket: PipeSocket 
 
 function replayHeaders(request: Request, ctx: DispatchContext): Record<string, string> {
   const headers: Record<string, string> = {}
-  const listed = request.headers.get('connection')
-  const named = listed === null ? undefined : listed.toLowerCase().split(/\s*,\s*/)
+  const named = connectionTokens(request.headers.get('connection'))
   for (const [name, value] of request.headers) {
-    if (HOP_BY_HOP.has(name) || STATED.has(name) || named?.includes(name) === true) continue
+    if (HOP_BY_HOP.has(name) || STATED.has(name) || named?.has(name) === true) continue
     headers[name] = value
   }
   const url = request.url
@@ -141,10 +140,12 @@ function replayHeaders(request: Request, ctx: DispatchContext): Record<string, s
 function toResponse(res: IncomingMessage, method: string, client: PipeSocket): Response {
   const headers = new Headers()
   const raw = res.rawHeaders
+  const named = connectionTokens(res.headers.connection)
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string
+    const lower = name.toLowerCase()
     // Framing belongs to the pipe; the Fetch server frames the body anew.
-    if (HOP_BY_HOP.has(name.toLowerCase())) continue
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) === true) continue
     headers.append(name, raw[i + 1] as string)
   }
   const status = res.statusCode ?? 500

@@ -9,6 +9,7 @@ import type { ProxiedRequest } from '../core/leaf-kinds.ts'
 import type { Upstream } from './core.ts'
 import { isStaleConnection, upstreamError } from './failure.ts'
 import { forwardHeaders, responseHeaders, type Sent } from './headers.ts'
+import { reasonPhrase, relayEarlyHints, relayTrailers, trailersCanFollow } from './relay.ts'
 
 /** Forwards one request; resolves when the response is complete, rejects with 502/504. */
 export function forwardNode(
@@ -45,40 +46,6 @@ export function sentOf(req: IncomingMessage, ctx: ProxiedRequest): Sent {
 function hasBody(req: IncomingMessage): boolean {
   const headers = req.headers
   return headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined
-}
-
-/** Whether the response's body goes out in chunks (HTTP/1.1) or frames (HTTP/2): trailers can follow. */
-function chunks(res: ServerResponse): boolean {
-  const req = res.req
-  if (req.httpVersionMajor >= 2) return true
-  if (res.headersSent) return res.chunkedEncoding
-  return req.httpVersionMajor === 1 && req.httpVersionMinor >= 1
-}
-
-// HTTP/2 has no reason phrase (RFC 9113 §8.3.2): Node warns at one, so none is given.
-function reason(res: ServerResponse, statusMessage: string | undefined): string | undefined {
-  return res.req.httpVersionMajor >= 2 ? undefined : statusMessage || undefined
-}
-
-function hasAny(fields: IncomingHttpHeaders): boolean {
-  for (const _ in fields) return true
-  return false
-}
-
-/**
- * Passes a 103 on (RFC 8297), so the client can start fetching what it links while the
- * upstream works; never to an HTTP/1.0 client (RFC 9110 §15.2), and only with a Link.
- */
-function relayEarlyHints(res: ServerResponse, headers: IncomingHttpHeaders): void {
-  const req = res.req
-  if (res.headersSent || (req.httpVersionMajor === 1 && req.httpVersionMinor === 0)) return
-  const hints = responseHeaders(headers)
-  if (hints.link === undefined) return
-  try {
-    res.writeEarlyHints(hints as Record<string, string | string[]>)
-  } catch {
-    // A Link Node's stricter check refuses: hints are optional, the answer still comes.
-  }
 }
 
 class NodeForward implements Dispatcher.DispatchHandler {
@@ -133,20 +100,19 @@ class NodeForward implements Dispatcher.DispatchHandler {
     try {
       const res = this.#res
       const fields = responseHeaders(headers)
-      // Trailers are announced only where they can follow: a body Node frames in chunks.
-      if (headers.trailer !== undefined && fields['content-length'] === undefined && chunks(res)) {
-        fields.trailer = headers.trailer
-      }
       if (status === 204 || status === 304 || res.req.method === 'HEAD') {
         // No body by definition: the answer is complete now, whatever bytes the upstream
         // sends after it (a 204 with a Content-Length), which undici then reads as an error.
         if (status === 204) delete fields['content-length']
-        res.writeHead(status, reason(res, statusMessage), fields)
+        res.writeHead(status, reasonPhrase(res, statusMessage), fields)
         res.end()
         this.#settle()
         return
       }
-      res.writeHead(status, reason(res, statusMessage), fields)
+      if (headers.trailer !== undefined && trailersCanFollow(res, status, fields)) {
+        fields.trailer = headers.trailer
+      }
+      res.writeHead(status, reasonPhrase(res, statusMessage), fields)
     } catch (error) {
       // A field Node refuses to write (invalid characters): nothing has gone out yet.
       controller.abort(error as Error)
@@ -163,17 +129,8 @@ class NodeForward implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
-    const res = this.#res
-    if (chunks(res) && hasAny(trailers)) {
-      const fields = responseHeaders(trailers)
-      delete fields['content-length']
-      try {
-        res.addTrailers(fields as Record<string, string | string[]>)
-      } catch {
-        // A field Node refuses to write (invalid characters): the body is whole without it.
-      }
-    }
-    res.end()
+    relayTrailers(this.#res, trailers)
+    this.#res.end()
     this.#settle()
   }
 

@@ -3,7 +3,7 @@
 // state (a client's own are passed on only from a trusted proxy); Host is the upstream's
 // unless preserved. `expect` is answered here (Node sends 100 Continue itself).
 import type { IncomingHttpHeaders } from 'node:http'
-import { HOP_BY_HOP } from '../core/hop-by-hop.ts'
+import { connectionTokens, HOP_BY_HOP } from '../core/hop-by-hop.ts'
 import type { ProxiedRequest } from '../core/leaf-kinds.ts'
 
 // Set by the proxy from the request it routed, never copied.
@@ -26,16 +26,6 @@ export interface Forwarding {
   /** The Host the upstream gets when the client's is not preserved. */
   readonly upstreamHost: string
   readonly preserveHost: boolean
-}
-
-/** The fields a `Connection` header names (lower-case), or none. */
-function connectionTokens(value: string | string[] | null | undefined): Set<string> | undefined {
-  if (value === undefined || value === null) return undefined
-  const tokens = new Set<string>()
-  for (const part of Array.isArray(value) ? value : [value]) {
-    for (const token of part.split(',')) tokens.add(token.trim().toLowerCase())
-  }
-  return tokens
 }
 
 /** What the client's request says of itself, read by the entry that received it. */
