@@ -65,50 +65,65 @@ export async function pairedRounds(
 ): Promise<PairedRatios[]> {
   const out: PairedRatios[] = []
   const { pairs, duration, connections, tool, pin } = settings
+  const segments = Math.max(8, Math.round((duration * 1000) / SEGMENT_MS / 8) * 8)
   for (const { name, baseline } of pairsToMeasure(new Set(names))) {
-    const ratios: PairedRatios = { name, baseline, rps: [], cpu: [] }
-    const target = configs.get(name) as Config
     // Side 0 is the baseline, side 1 the target; both get the target's requests.
-    const pair: Config = { ...target, name: `${baseline}+${name}` }
-    for (let i = 0; i < pairs; i++) {
-      const server = await startServer(pair, pin)
-      try {
-        await server.ask({ use: 1 }, 'using')
-        await check(server)
-        await warmKeys(server)
-        await alternate(server, WARMUP_SEGMENTS, connections, tool)
-        const segments = Math.max(8, Math.round((duration * 1000) / SEGMENT_MS / 8) * 8)
-        // Pairs start on alternate sides: A B B A B A A B … then B A A B A B B A …
-        const parts = await alternate(server, segments, connections, tool, i % 2)
-        const side = (k: number) => {
-          const own = parts.filter((p) => p.side === k)
-          const requests = own.reduce((sum, p) => sum + p.requests, 0)
-          const cpu = own.reduce((sum, p) => sum + p.cpu, 0)
-          const ms = own.reduce((sum, p) => sum + p.ms, 0)
-          return {
-            rps: (requests / ms) * 1000,
-            cpu: cpu / Math.max(1, requests),
-            busy: cpu / 1000 / ms,
-          }
-        }
-        const b = side(0)
-        const t = side(1)
-        ratios.rps.push(t.rps / b.rps)
-        ratios.cpu.push(b.cpu / t.cpu)
-        // Below 90 % busy the load generator, not the server, may have set the pace.
-        const busy = Math.min(b.busy, t.busy)
-        if (busy < 0.9)
-          log(`  pair ${i + 1} of ${name}: server busy only ${Math.round(busy * 100)} %`)
-      } finally {
-        server.stop()
-      }
-    }
-    log(
-      `paired ${name} / ${baseline}: req/s ${ratios.rps.map((r) => r.toFixed(2)).join(' ')}, CPU ${ratios.cpu.map((r) => r.toFixed(2)).join(' ')}`,
-    )
-    out.push(ratios)
+    const pair: Config = { ...(configs.get(name) as Config), name: `${baseline}+${name}` }
+    const measured = { pairs, segments, connections, tool }
+    out.push(await measurePairs(name, baseline, measured, () => startServer(pair, pin), log))
   }
   return out
+}
+
+/**
+ * One target's pairs: each a new process from `start`, serving the baseline (side 0) and
+ * the target (side 1) in turns, after its keys are warm and eight segments of warm-up.
+ */
+export async function measurePairs(
+  name: string,
+  baseline: string,
+  settings: { pairs: number; segments: number; connections: number; tool: Tool },
+  start: () => Promise<RunningServer>,
+  log: (line: string) => void,
+): Promise<PairedRatios> {
+  const ratios: PairedRatios = { name, baseline, rps: [], cpu: [] }
+  const { connections, tool } = settings
+  for (let i = 0; i < settings.pairs; i++) {
+    const server = await start()
+    try {
+      await server.ask({ use: 1 }, 'using')
+      await check(server)
+      await warmKeys(server)
+      await alternate(server, WARMUP_SEGMENTS, connections, tool)
+      // Pairs start on alternate sides: A B B A B A A B … then B A A B A B B A …
+      const parts = await alternate(server, settings.segments, connections, tool, i % 2)
+      const side = (k: number) => {
+        const own = parts.filter((p) => p.side === k)
+        const requests = own.reduce((sum, p) => sum + p.requests, 0)
+        const cpu = own.reduce((sum, p) => sum + p.cpu, 0)
+        const ms = own.reduce((sum, p) => sum + p.ms, 0)
+        return {
+          rps: (requests / ms) * 1000,
+          cpu: cpu / Math.max(1, requests),
+          busy: cpu / 1000 / ms,
+        }
+      }
+      const b = side(0)
+      const t = side(1)
+      ratios.rps.push(t.rps / b.rps)
+      ratios.cpu.push(b.cpu / t.cpu)
+      // Below 90 % busy the load generator, not the server, may have set the pace.
+      const busy = Math.min(b.busy, t.busy)
+      if (busy < 0.9)
+        log(`  pair ${i + 1} of ${name}: server busy only ${Math.round(busy * 100)} %`)
+    } finally {
+      server.stop()
+    }
+  }
+  log(
+    `paired ${name} / ${baseline}: req/s ${ratios.rps.map((r) => r.toFixed(2)).join(' ')}, CPU ${ratios.cpu.map((r) => r.toFixed(2)).join(' ')}`,
+  )
+  return ratios
 }
 
 /** One segment of a pair, as the server process measured it. */

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import type { Config } from './configs.ts'
 import { check, type Round, type RunningServer, round, type Tool } from './load.ts'
 import { findNginx, nginxVersion, startNginx } from './nginx.ts'
-import { alternate, type PairedRatios } from './paired.ts'
+import { measurePairs, type PairedRatios } from './paired.ts'
 import type { Target } from './report.ts'
 import { type EchoResult, type EchoSide, echo } from './ws.ts'
 
@@ -169,7 +169,13 @@ export async function upstreamRows(
     if (settings.pairs > 0) {
       const pairs = [{ name: 'mount-upstream-aa', baseline: 'mount-upstream' }, ...upstreamTargets]
       for (const { name, baseline } of pairs) {
-        paired.push(await pair(name, baseline, op, settings, log))
+        const config = {
+          ...(PROXIES.find((p) => p.name === name) as Config),
+          name: `${baseline}+${name}`,
+        }
+        const start = () => startProcess(config, [config.name, op], settings.pin)
+        const measured = { ...settings, segments: PAIR_SEGMENTS }
+        paired.push(await measurePairs(name, baseline, measured, start, log))
       }
     }
     const targets = upstreamTargets.flatMap((t): Target[] => {
@@ -200,55 +206,6 @@ export async function upstreamRows(
 
 // 16 quarter seconds measured per pair, after 8 of warm-up.
 const PAIR_SEGMENTS = 16
-
-/** `pairs` processes each serving `baseline` (side 0) and `name` (side 1) in turns. */
-async function pair(
-  name: string,
-  baseline: string,
-  originPort: string,
-  settings: UpstreamSettings,
-  log: (line: string) => void,
-): Promise<PairedRatios> {
-  const ratios: PairedRatios = { name, baseline, rps: [], cpu: [] }
-  const config = {
-    ...(PROXIES.find((p) => p.name === name) as Config),
-    name: `${baseline}+${name}`,
-  }
-  for (let i = 0; i < settings.pairs; i++) {
-    const server = await startProcess(config, [config.name, originPort], settings.pin)
-    try {
-      await server.ask({ use: 1 }, 'using')
-      await check(server)
-      const { connections, tool } = settings
-      await alternate(server, 8, connections, tool)
-      const parts = await alternate(server, PAIR_SEGMENTS, connections, tool, i % 2)
-      const side = (k: number) => {
-        const own = parts.filter((p) => p.side === k)
-        const requests = own.reduce((sum, p) => sum + p.requests, 0)
-        const cpu = own.reduce((sum, p) => sum + p.cpu, 0)
-        const ms = own.reduce((sum, p) => sum + p.ms, 0)
-        return {
-          rps: (requests / ms) * 1000,
-          cpu: cpu / Math.max(1, requests),
-          busy: cpu / 1000 / ms,
-        }
-      }
-      const b = side(0)
-      const t = side(1)
-      ratios.rps.push(t.rps / b.rps)
-      ratios.cpu.push(b.cpu / t.cpu)
-      const busy = Math.min(b.busy, t.busy)
-      if (busy < 0.9)
-        log(`  pair ${i + 1} of ${name}: server busy only ${Math.round(busy * 100)} %`)
-    } finally {
-      server.stop()
-    }
-  }
-  log(
-    `paired ${name} / ${baseline}: req/s ${ratios.rps.map((r) => r.toFixed(2)).join(' ')}, CPU ${ratios.cpu.map((r) => r.toFixed(2)).join(' ')}`,
-  )
-  return ratios
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
