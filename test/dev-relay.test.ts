@@ -18,7 +18,11 @@ describe('switchyard dev relay', () => {
   let port: number
 
   before(async () => {
-    cli = startCli(['dev', 'dev-app.ts', '--port', '0', '--host', '127.0.0.1'], FIXTURES)
+    // --live-reload: the HTML pages are rewritten; nothing else may be.
+    cli = startCli(
+      ['dev', 'dev-app.ts', '--port', '0', '--host', '127.0.0.1', '--live-reload'],
+      FIXTURES,
+    )
     port = Number((await cli.waitFor(/http:\/\/127\.0\.0\.1:(\d+)/))[1])
   })
   after(async () => {
@@ -99,9 +103,29 @@ describe('switchyard dev relay', () => {
         req.end()
       },
     )
-    assert.deepEqual(seen.early, [[103, '</app.css>; rel=preload; as=style']])
+    // Both links of one field (Node's own writeEarlyHints() refuses to write them as one).
+    assert.deepEqual(seen.early, [
+      [103, '</app.css>; rel=preload; as=style, </app.js>; rel=preload'],
+    ])
     assert.equal(seen.body, 'hinted')
     assert.deepEqual(seen.trailers, { 'x-checksum': 'c0ffee' })
+  })
+
+  it('with --live-reload, a 304 of an HTML page stays bodiless, and its connection serves on', async () => {
+    const socket = connect(port, '127.0.0.1')
+    socket.setEncoding('latin1')
+    let text = ''
+    socket.on('data', (chunk: string) => (text += chunk))
+    socket.write('GET /not-modified HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    socket.write('GET /after HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
+    await once(socket, 'close')
+    assert.match(text, /^HTTP\/1\.1 304 Not Modified\r\n/)
+    const head304 = text.slice(0, text.indexOf('\r\n\r\n'))
+    assert.doesNotMatch(head304, /content-length/i)
+    assert.match(
+      text.slice(head304.length + 4),
+      /^HTTP\/1\.1 200 OK\r\n[\s\S]*app \d+ localhost \/after\r\n0\r\n\r\n$/,
+    )
   })
 
   it('relays upgrades byte for byte', async () => {

@@ -4,14 +4,16 @@
 import assert from 'node:assert/strict'
 import { createServer, request, type Server } from 'node:http'
 import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2'
-import { type AddressInfo, connect, createServer as createNetServer } from 'node:net'
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { mount } from '../src/index.ts'
 import { toNodeListener, upstream } from '../src/node.ts'
 import { listen, type Running } from './support/http.ts'
 
-const LINK = '</style.css>; rel=preload; as=style'
+// Two links in one field, as Node's own writeEarlyHints() sends an array of them.
+const LINKS = ['</style.css>; rel=preload; as=style', '</app.js>; rel=preload; as=script']
+const LINK = LINKS.join(', ')
 
 let origin: Server
 let app: ReturnType<typeof mount>
@@ -20,7 +22,7 @@ let front: Running
 before(async () => {
   origin = createServer(async (req, res) => {
     if (req.url === '/hints') {
-      res.writeEarlyHints({ link: LINK, 'x-hint': 'early' })
+      res.writeEarlyHints({ link: LINKS, 'x-hint': 'early' })
       await sleep(30)
       res.writeHead(200, { 'content-type': 'text/plain' })
       res.end('done')
@@ -31,7 +33,11 @@ before(async () => {
       res.write('def')
       res.addTrailers({ 'x-checksum': 'c0ffee' })
       res.end()
-    } else res.end('other')
+    } else if (req.url === '/hint-one') {
+      res.writeEarlyHints({ link: LINKS[0] as string })
+      res.end('done')
+    } else if (req.url === '/slow') setTimeout(() => res.end('slow'), 150)
+    else res.end('other')
   })
   await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
   const { port } = origin.address() as AddressInfo
@@ -91,6 +97,65 @@ function get10(path: string): Promise<string> {
   })
 }
 
+/**
+ * A raw upstream (for what Node's own server will not send): `answer` writes to the socket
+ * once per request head. Its `requests` counts the heads it read.
+ */
+async function rawUpstream(answer: (socket: Socket) => void) {
+  let requests = 0
+  const server = createNetServer((socket) => {
+    socket.on('error', () => {})
+    socket.on('data', (chunk) => {
+      requests += chunk.toString('latin1').split('\r\n\r\n').length - 1
+      answer(socket)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const app = upstream(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const entry = await listen(app, { onError: () => {} })
+  return {
+    app,
+    port: entry.port,
+    requests: () => requests,
+    async close() {
+      await entry.close()
+      await app.close()
+      server.close()
+    },
+  }
+}
+
+/** One HTTP/2 request to a toNodeListener() server: its 1xx heads, answer and trailers. */
+async function h2(app: Parameters<typeof toNodeListener>[0], path: string) {
+  const server = createHttp2Server(toNodeListener(app, { onError: () => {} }) as never)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const session = connectHttp2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  try {
+    return await new Promise<{
+      early: Array<Record<string, unknown>>
+      status: number
+      body: string
+      trailers: Record<string, unknown> | undefined
+    }>((resolve, reject) => {
+      const stream = session.request({ ':path': path })
+      const early: Array<Record<string, unknown>> = []
+      let status = 0
+      let body = ''
+      let trailers: Record<string, unknown> | undefined
+      stream.on('headers', (headers) => early.push({ ...headers }))
+      stream.on('response', (headers) => (status = headers[':status'] as number))
+      stream.on('trailers', (headers) => (trailers = { ...headers }))
+      stream.setEncoding('utf8')
+      stream.on('data', (chunk: string) => (body += chunk))
+      stream.on('end', () => resolve({ early, status, body, trailers }))
+      stream.on('error', reject)
+    })
+  } finally {
+    session.close()
+    server.close()
+  }
+}
+
 describe('103 Early Hints', () => {
   test('reach an HTTP/1.1 client before the answer, with their Link', async () => {
     const seen = await get1('/u/hints')
@@ -107,6 +172,71 @@ describe('103 Early Hints', () => {
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/)
     assert.doesNotMatch(text, /103|preload/)
     assert.match(text, /\r\n\r\ndone$/)
+  })
+
+  test('a pipelined response waiting its turn drops its hints rather than overtake the one before', async () => {
+    const socket = connect(front.port, '127.0.0.1')
+    socket.setEncoding('latin1')
+    let text = ''
+    socket.on('data', (chunk: string) => (text += chunk))
+    socket.write(
+      'GET /u/slow HTTP/1.1\r\nHost: localhost\r\n\r\n' +
+        'GET /u/hint-one HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+    )
+    await new Promise((resolve) => socket.on('close', resolve))
+    // Read as a client does: the first answer by its length, then the second.
+    const first =
+      /^HTTP\/1\.1 200 OK\r\n[\s\S]*?\r\ncontent-length: 4\r\n[\s\S]*?\r\n\r\nslow/i.exec(text)
+    assert.ok(first, text)
+    // The second answer's head, then exactly its body: no 103 between head and body.
+    assert.match(text.slice(first[0].length), /^HTTP\/1\.1 200 OK\r\n(?:[^\r]+\r\n)*\r\ndone$/)
+  })
+
+  test("a 103 with a Content-Length (the upstream's mistake) still lets the answer through HTTP/2", async () => {
+    const raw = await rawUpstream((socket) =>
+      socket.write(
+        `HTTP/1.1 103 Early Hints\r\nLink: ${LINK}\r\nContent-Length: 0\r\n\r\n` +
+          'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      ),
+    )
+    try {
+      const seen = await h2(upstream(`http://127.0.0.1:${raw.port}`), '/')
+      assert.equal(seen.status, 200)
+      assert.equal(seen.body, 'ok')
+      assert.deepEqual(
+        seen.early.map((h) => [h[':status'], h.link, h['content-length']]),
+        [[103, LINK, undefined]],
+      )
+    } finally {
+      await raw.close()
+    }
+  })
+
+  test('an upstream that sent a 103 read the request: a connection lost after it is not retried', async () => {
+    const raw = await rawUpstream((socket) => {
+      socket.write(`HTTP/1.1 103 Early Hints\r\nLink: ${LINK}\r\n\r\n`)
+      setTimeout(() => socket.destroy(), 20)
+    })
+    try {
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = connect(raw.port, '127.0.0.1')
+        let seen = ''
+        socket.setEncoding('latin1')
+        socket.on('data', (chunk: string) => (seen += chunk))
+        socket.on('end', () => resolve(seen))
+        socket.on('error', reject)
+        socket.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
+      })
+      assert.equal(text.match(/103 Early Hints/g)?.length, 1, text)
+      assert.match(text, /HTTP\/1\.1 502 /)
+      assert.equal(raw.requests(), 1, 'sent to the upstream once')
+      const viaFetch = await raw.app.fetch(new Request('http://localhost/'))
+      assert.equal(viaFetch.status, 502)
+      await viaFetch.arrayBuffer()
+      assert.equal(raw.requests(), 2, 'through the Fetch entry, once as well')
+    } finally {
+      await raw.close()
+    }
   })
 
   test('through the Fetch entry, which cannot send them: the answer alone', async () => {
@@ -209,6 +339,25 @@ describe('trailer fields', () => {
       await headFront.close()
       await headApp.close()
       raw.close()
+    }
+  })
+
+  test('a repeated single-value trailer reaches an HTTP/2 client as one field, and nothing crashes', {
+    timeout: 10_000,
+  }, async () => {
+    const raw = await rawUpstream((socket) =>
+      socket.write(
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n' +
+          'ETag: "a"\r\nETag: "b"\r\n\r\n',
+      ),
+    )
+    try {
+      const seen = await h2(upstream(`http://127.0.0.1:${raw.port}`), '/')
+      assert.equal(seen.status, 200)
+      assert.equal(seen.body, 'ok')
+      assert.equal(seen.trailers?.etag, '"a", "b"')
+    } finally {
+      await raw.close()
     }
   })
 

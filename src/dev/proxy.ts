@@ -108,6 +108,8 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
 }
 
 function isPlainHtml(answer: IncomingMessage): boolean {
+  // A 204 or 304 has no body to put the script in, whatever its Content-Type says.
+  if (answer.statusCode === 204 || answer.statusCode === 304) return false
   const type = answer.headers['content-type'] ?? ''
   return type.startsWith('text/html') && answer.headers['content-encoding'] === undefined
 }

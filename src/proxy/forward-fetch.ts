@@ -47,7 +47,7 @@ class FetchForward implements Dispatcher.DispatchHandler {
   readonly #resolve: (response: Response) => void
   readonly #reject: (error: unknown) => void
   /** Sends the request once more: a kept-alive connection the upstream had just closed. */
-  readonly #retry: (() => void) | undefined
+  #retry: (() => void) | undefined
 
   constructor(
     up: Upstream,
@@ -80,6 +80,8 @@ class FetchForward implements Dispatcher.DispatchHandler {
     headers: Record<string, string | string[]>,
     statusMessage?: string,
   ): void {
+    // The upstream answered (a 1xx too): it read the request, which is not sent again.
+    this.#retry = undefined
     if (status < 200) {
       if (status === 101) this.onResponseError(controller, new Error('101 to a plain request'))
       return

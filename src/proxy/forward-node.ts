@@ -56,7 +56,7 @@ class NodeForward implements Dispatcher.DispatchHandler {
   readonly #resolve: () => void
   readonly #reject: (error: unknown) => void
   /** Sends the request once more: a kept-alive connection the upstream had just closed. */
-  readonly #retry: (() => void) | undefined
+  #retry: (() => void) | undefined
 
   constructor(
     up: Upstream,
@@ -90,6 +90,8 @@ class NodeForward implements Dispatcher.DispatchHandler {
     headers: IncomingHttpHeaders,
     statusMessage?: string,
   ): void {
+    // The upstream answered (a 1xx too): it read the request, which is not sent again.
+    this.#retry = undefined
     if (status < 200) {
       // A 101 to a request that asked for no upgrade would hand the client a socket it
       // cannot use; 103 Early Hints pass on; other 1xx answers (102) are this hop's.
@@ -137,7 +139,7 @@ class NodeForward implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     // The client left first: nothing to answer, nothing to report.
     if (this.#res.destroyed && !this.#res.writableFinished) this.#settle()
-    else if (this.#retry !== undefined && !this.#res.headersSent && isStaleConnection(error)) {
+    else if (this.#retry !== undefined && isStaleConnection(error)) {
       this.#settled = true
       this.#retry()
     } else this.#fail(error)
