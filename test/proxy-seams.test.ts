@@ -2,12 +2,13 @@
 // or a response, and could read it differently. Misbehaving peers are raw TCP (node:net),
 // on both sides, so nothing normalises the bytes before the code under test sees them.
 import assert from 'node:assert/strict'
+import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2'
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { mount, subdomains } from '../src/index.ts'
 import { readMetrics } from '../src/metrics.ts'
-import { upstream } from '../src/node.ts'
+import { toNodeListener, upstream } from '../src/node.ts'
 import { listen, type Running, send } from './support/http.ts'
 
 /** A raw upstream: `answer` gets each request's head (and the socket) as it arrives. */
@@ -304,6 +305,42 @@ describe('connections to the upstream', () => {
       assert.equal(pool.pending, 0)
     } finally {
       await front.close()
+      await app.close()
+      origin.close()
+    }
+  })
+
+  test('an HTTP/2 client that resets its stream closes its upstream connection, and nothing is reported', async () => {
+    const carrier = new Map<string, Socket>()
+    const origin = await rawUpstream((head, socket) => {
+      carrier.set(head.slice(4, head.indexOf(' ', 4)), socket)
+      if (head.startsWith('GET /drip'))
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n')
+    })
+    const app = mount(null, { '/u': upstream(`http://127.0.0.1:${origin.port}`) })
+    const reported: unknown[] = []
+    const server = createHttp2Server(
+      toNodeListener(app, { onError: (error) => reported.push(error) }) as never,
+    )
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const session = connectHttp2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    try {
+      for (const path of ['/u/slow', '/u/drip']) {
+        const stream = session.request({ ':path': path })
+        stream.on('error', () => {})
+        if (path === '/u/drip') await new Promise((resolve) => stream.once('data', resolve))
+        while (carrier.get(path.slice(2)) === undefined) await sleep(10)
+        const socket = carrier.get(path.slice(2)) as Socket
+        stream.close() // RST_STREAM: the client's request is over, its connection is not
+        const deadline = Date.now() + 1000
+        while (!socket.destroyed && Date.now() < deadline) await sleep(10)
+        assert.equal(socket.destroyed, true, `${path}: its upstream connection is closed`)
+      }
+      await sleep(50)
+      assert.deepEqual(reported, [])
+    } finally {
+      session.close()
+      server.close()
       await app.close()
       origin.close()
     }

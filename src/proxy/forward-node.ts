@@ -48,6 +48,14 @@ function hasBody(req: IncomingMessage): boolean {
   return headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined
 }
 
+/** The client's connection (HTTP/1) or stream (HTTP/2) is gone. */
+function clientGone(res: ServerResponse): boolean {
+  return (
+    res.destroyed === true ||
+    (res as { stream?: { destroyed: boolean } }).stream?.destroyed === true
+  )
+}
+
 class NodeForward implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined = undefined
   #settled = false
@@ -75,12 +83,14 @@ class NodeForward implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller
     const res = this.#res
-    if (res.destroyed) {
+    if (clientGone(res)) {
       controller.abort(new Error('the client left'))
       return
     }
     res.once('close', () => {
-      if (!res.writableFinished) controller.abort(new Error('the client left'))
+      // Before the answer was ended: the client left. (Not writableFinished: HTTP/2's
+      // compatibility API reports a reset stream as finished.)
+      if (!res.writableEnded) controller.abort(new Error('the client left'))
     })
   }
 
@@ -138,7 +148,7 @@ class NodeForward implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     // The client left first: nothing to answer, nothing to report.
-    if (this.#res.destroyed && !this.#res.writableFinished) this.#settle()
+    if (clientGone(this.#res) && !this.#res.writableEnded) this.#settle()
     else if (this.#retry !== undefined && isStaleConnection(error)) {
       this.#settled = true
       this.#retry()
