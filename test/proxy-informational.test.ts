@@ -84,18 +84,22 @@ function get1(path: string): Promise<Seen> {
   })
 }
 
-/** An HTTP/1.0 request in raw bytes: the whole answer, until the server closes. */
-function get10(path: string): Promise<string> {
+/** Raw request bytes to `port`: everything that comes back until the server closes. */
+function exchange(port: number, bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(front.port, '127.0.0.1')
+    const socket = connect(port, '127.0.0.1')
     let text = ''
     socket.setEncoding('latin1')
     socket.on('data', (chunk: string) => (text += chunk))
     socket.on('end', () => resolve(text))
     socket.on('error', reject)
-    socket.write(`GET ${path} HTTP/1.0\r\nHost: localhost\r\n\r\n`)
+    socket.write(bytes)
   })
 }
+
+/** An HTTP/1.0 request, which the server closes after answering. */
+const get10 = (path: string) =>
+  exchange(front.port, `GET ${path} HTTP/1.0\r\nHost: localhost\r\n\r\n`)
 
 /**
  * A raw upstream (for what Node's own server will not send): `answer` writes to the socket
@@ -175,15 +179,11 @@ describe('103 Early Hints', () => {
   })
 
   test('a pipelined response waiting its turn drops its hints rather than overtake the one before', async () => {
-    const socket = connect(front.port, '127.0.0.1')
-    socket.setEncoding('latin1')
-    let text = ''
-    socket.on('data', (chunk: string) => (text += chunk))
-    socket.write(
+    const text = await exchange(
+      front.port,
       'GET /u/slow HTTP/1.1\r\nHost: localhost\r\n\r\n' +
         'GET /u/hint-one HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
     )
-    await new Promise((resolve) => socket.on('close', resolve))
     // Read as a client does: the first answer by its length, then the second.
     const first =
       /^HTTP\/1\.1 200 OK\r\n[\s\S]*?\r\ncontent-length: 4\r\n[\s\S]*?\r\n\r\nslow/i.exec(text)
@@ -218,15 +218,10 @@ describe('103 Early Hints', () => {
       setTimeout(() => socket.destroy(), 20)
     })
     try {
-      const text = await new Promise<string>((resolve, reject) => {
-        const socket = connect(raw.port, '127.0.0.1')
-        let seen = ''
-        socket.setEncoding('latin1')
-        socket.on('data', (chunk: string) => (seen += chunk))
-        socket.on('end', () => resolve(seen))
-        socket.on('error', reject)
-        socket.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
-      })
+      const text = await exchange(
+        raw.port,
+        'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+      )
       assert.equal(text.match(/103 Early Hints/g)?.length, 1, text)
       assert.match(text, /HTTP\/1\.1 502 /)
       assert.equal(raw.requests(), 1, 'sent to the upstream once')
@@ -267,41 +262,22 @@ describe('trailer fields', () => {
     const warnings: string[] = []
     const warned = (warning: Error) => warnings.push(warning.message)
     process.on('warning', warned)
-    const server = createHttp2Server(toNodeListener(app) as never)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const session = connectHttp2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
     try {
-      const fetch2 = (path: string) =>
-        new Promise<{ early: unknown[]; status: number; body: string; trailers: unknown }>(
-          (resolve, reject) => {
-            const stream = session.request({ ':path': path })
-            const early: unknown[] = []
-            let status = 0
-            let body = ''
-            let trailers: unknown
-            stream.on('headers', (headers) => early.push(headers.link))
-            stream.on('response', (headers) => (status = headers[':status'] as number))
-            stream.on('trailers', (headers) => (trailers = { ...headers }))
-            stream.setEncoding('utf8')
-            stream.on('data', (chunk: string) => (body += chunk))
-            stream.on('end', () => resolve({ early, status, body, trailers }))
-            stream.on('error', reject)
-          },
-        )
-      const hinted = await fetch2('/u/hints')
-      assert.deepEqual(hinted.early, [LINK])
+      const hinted = await h2(app, '/u/hints')
+      assert.deepEqual(
+        hinted.early.map((h) => h.link),
+        [LINK],
+      )
       assert.equal(hinted.body, 'done')
-      const trailed = await fetch2('/u/trailers')
+      const trailed = await h2(app, '/u/trailers')
       assert.equal(trailed.status, 200)
       assert.equal(trailed.body, 'abcdef')
-      assert.equal((trailed.trailers as Record<string, string>)['x-checksum'], 'c0ffee')
+      assert.equal(trailed.trailers?.['x-checksum'], 'c0ffee')
       // HTTP/2 has no reason phrase: Node warns if one is given.
       await sleep(10)
       assert.deepEqual(warnings, [])
     } finally {
       process.off('warning', warned)
-      session.close()
-      server.close()
     }
   })
 
@@ -319,20 +295,10 @@ describe('trailer fields', () => {
     const headApp = upstream(`http://127.0.0.1:${(raw.address() as AddressInfo).port}`)
     const headFront = await listen(headApp)
     try {
-      const text = await new Promise<string>((resolve, reject) => {
-        const socket = connect(headFront.port, '127.0.0.1')
-        let seen = ''
-        socket.setEncoding('latin1')
-        socket.on('data', (chunk: string) => {
-          seen += chunk
-          if (seen.includes('\r\n\r\n')) {
-            socket.destroy()
-            resolve(seen)
-          }
-        })
-        socket.on('error', reject)
-        socket.write('HEAD /x HTTP/1.1\r\nHost: localhost\r\n\r\n')
-      })
+      const text = await exchange(
+        headFront.port,
+        'HEAD /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+      )
       assert.match(text, /^HTTP\/1\.1 200 OK\r\n/)
       assert.doesNotMatch(text, /trailer/i)
     } finally {
