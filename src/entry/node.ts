@@ -7,6 +7,7 @@ import type { App, ErrorReporter } from '../core/types.ts'
 import { fetchBridge } from '../invoke/fetch-bridge.ts'
 import { failNode, invokeNode, sentStatus } from '../invoke/node.ts'
 import '../invoke/replay.ts'
+import { responseGone } from '../invoke/response-state.ts'
 import { NodeContext } from './node-context.ts'
 
 export interface NodeListenerOptions {
@@ -80,6 +81,6 @@ function failUnresolved(
   if (ctx?.leaf !== undefined) return
   // An error page may be rendered asynchronously (dev): count what was sent, once sent.
   const count = () => countUnresolved(ctx, sentStatus(res), root)
-  if (res.writableEnded || res.destroyed) count()
+  if (res.writableEnded || responseGone(res)) count()
   else res.once('close', count)
 }

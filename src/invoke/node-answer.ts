@@ -5,6 +5,7 @@ import type { EntryConfig } from '../core/config.ts'
 import { isHttpError } from '../core/errors.ts'
 import type { Answerer } from './funnel.ts'
 import { originalUrlOf } from './node-request.ts'
+import { cutResponse, responseGone } from './response-state.ts'
 
 const TEXT = 'text/plain; charset=utf-8'
 const HTML = 'text/html; charset=utf-8'
@@ -14,8 +15,9 @@ export function nodeAnswerer(req: IncomingMessage, res: ServerResponse): Answere
     method: req.method ?? 'GET',
     url: originalUrlOf(req),
     started: () => res.headersSent || res.writableEnded,
+    // A response the app ended is complete, even while it is still flushing.
     cut: () => {
-      if (!res.writableFinished) res.destroy()
+      if (!res.writableEnded) cutResponse(res)
     },
     answer: (error, { status, text, headers }, config: EntryConfig) => {
       const render = config.renderError
@@ -44,11 +46,20 @@ export function sendStatus(
   type: string,
   headers?: Record<string, string>,
 ): void {
-  if (res.headersSent || res.destroyed) return
-  res.writeHead(status, {
-    ...headers,
-    'content-type': type,
-    'content-length': Buffer.byteLength(body),
-  })
+  if (res.headersSent || responseGone(res)) return
+  const fields = { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body) }
+  try {
+    res.writeHead(status, fields)
+  } catch {
+    // A field the app set that this protocol refuses (Transfer-Encoding on HTTP/2): the
+    // answer goes without the app's fields, or, if even that fails, the response is cut.
+    for (const name of res.getHeaderNames()) res.removeHeader(name)
+    try {
+      res.writeHead(status, fields)
+    } catch {
+      cutResponse(res)
+      return
+    }
+  }
   res.end(req.method === 'HEAD' ? undefined : body)
 }

@@ -1,16 +1,18 @@
 // Writes a Fetch Response to a Node ServerResponse: status and headers in one writeHead,
 // small bodies with a Content-Length in one write, streams chunk by chunk with backpressure.
 import type { ServerResponse } from 'node:http'
+import { HOP_BY_HOP } from '../core/hop-by-hop.ts'
+import { isHttp2, responseGone } from './response-state.ts'
 
 type NodeHeaders = Record<string, string | string[]>
 
 export function writeResponse(response: Response, res: ServerResponse): void | Promise<void> {
   // The client is gone: nobody reads it, and the app's stream learns it is cancelled.
-  if (res.destroyed) {
+  if (responseGone(res)) {
     response.body?.cancel().catch(() => {})
     return
   }
-  const headers = toNodeHeaders(response.headers)
+  const headers = toNodeHeaders(response.headers, isHttp2(res))
   const body = response.body
   if (body === null) {
     res.writeHead(response.status, response.statusText || undefined, headers)
@@ -20,10 +22,11 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
   return writeBody(body.getReader(), response, headers, res)
 }
 
-function toNodeHeaders(source: Headers): NodeHeaders {
+/** `http2`: without the connection-specific fields, which HTTP/2 refuses to write. */
+function toNodeHeaders(source: Headers, http2: boolean): NodeHeaders {
   const headers: NodeHeaders = {}
   source.forEach((value, name) => {
-    headers[name] = value
+    if (!http2 || !HOP_BY_HOP.has(name)) headers[name] = value
   })
   // Iteration yields each Set-Cookie apart; keep them all.
   if (headers['set-cookie'] !== undefined) headers['set-cookie'] = source.getSetCookie()
@@ -59,12 +62,12 @@ async function writeBody(
     res.write(first.value)
     // A client that goes away cancels the app's stream at once, even while it is idle.
     res.once('close', () => {
-      if (!res.writableFinished) reader.cancel().catch(() => {})
+      if (!res.writableEnded) reader.cancel().catch(() => {})
     })
     let chunk = second ?? (await next)
     while (!chunk.done) {
       // The client went away: stop producing, so the app's stream learns it is cancelled.
-      if (res.destroyed) {
+      if (responseGone(res)) {
         await reader.cancel()
         return
       }
@@ -83,7 +86,7 @@ const nextTurn = (): Promise<undefined> =>
   new Promise((resolve) => setImmediate(resolve as () => void))
 
 function drained(res: ServerResponse): Promise<void> {
-  if (res.destroyed) return Promise.resolve()
+  if (responseGone(res)) return Promise.resolve()
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done)

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { ProxiedRequest } from '../core/leaf-kinds.ts'
+import { responseGone } from '../invoke/response-state.ts'
 import type { Upstream } from './core.ts'
 import { isStaleConnection, upstreamError } from './failure.ts'
 import { forwardHeaders, responseHeaders, type Sent } from './headers.ts'
@@ -48,14 +49,6 @@ function hasBody(req: IncomingMessage): boolean {
   return headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined
 }
 
-/** The client's connection (HTTP/1) or stream (HTTP/2) is gone. */
-function clientGone(res: ServerResponse): boolean {
-  return (
-    res.destroyed === true ||
-    (res as { stream?: { destroyed: boolean } }).stream?.destroyed === true
-  )
-}
-
 class NodeForward implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined = undefined
   #settled = false
@@ -83,7 +76,7 @@ class NodeForward implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller
     const res = this.#res
-    if (clientGone(res)) {
+    if (responseGone(res)) {
       controller.abort(new Error('the client left'))
       return
     }
@@ -148,7 +141,7 @@ class NodeForward implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     // The client left first: nothing to answer, nothing to report.
-    if (clientGone(this.#res) && !this.#res.writableEnded) this.#settle()
+    if (responseGone(this.#res) && !this.#res.writableEnded) this.#settle()
     else if (this.#retry !== undefined && isStaleConnection(error)) {
       this.#settled = true
       this.#retry()

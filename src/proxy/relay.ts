@@ -4,6 +4,7 @@
 // cannot be passed on faithfully is dropped, never allowed to break the answer.
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { Http2ServerResponse } from 'node:http2'
+import { isHttp2 } from '../invoke/response-state.ts'
 import { responseHeaders } from './headers.ts'
 
 /**
@@ -19,7 +20,7 @@ export function relayEarlyHints(res: ServerResponse, headers: IncomingHttpHeader
   delete hints['content-length']
   if (hints.link === undefined) return
   try {
-    if (req.httpVersionMajor >= 2) {
+    if (isHttp2(res)) {
       const stream = (res as unknown as Http2ServerResponse).stream
       stream.additionalHeaders({ ':status': 103, ...singleValued(hints) })
     } else if (res.socket !== null) {
@@ -55,7 +56,7 @@ export function trailersCanFollow(
 ): boolean {
   const req = res.req
   if (status === 204 || status === 304 || req.method === 'HEAD') return false
-  if (req.httpVersionMajor >= 2) return true
+  if (isHttp2(res)) return true
   return req.httpVersionMinor >= 1 && fields['content-length'] === undefined
 }
 
@@ -64,7 +65,7 @@ export function relayTrailers(res: ServerResponse, trailers: IncomingHttpHeaders
   let any = false
   for (const _ in trailers) any = true
   if (!any) return
-  const http2 = res.req.httpVersionMajor >= 2
+  const http2 = isHttp2(res)
   // Written head: HTTP/2 frames, or HTTP/1.1 chunks, can carry them.
   if (!http2 && !res.chunkedEncoding) return
   const fields = responseHeaders(trailers)
@@ -93,5 +94,5 @@ function singleValued(fields: IncomingHttpHeaders): Record<string, string | stri
 
 /** HTTP/2 has no reason phrase (RFC 9113 §8.3.2): Node warns at one, so none is given. */
 export function reasonPhrase(res: ServerResponse, message: string | undefined): string | undefined {
-  return res.req.httpVersionMajor >= 2 ? undefined : message || undefined
+  return isHttp2(res) ? undefined : message || undefined
 }
