@@ -43,6 +43,7 @@ async function serveOver(kind: Kind, app: App): Promise<Served> {
 
 interface Got {
   status: number
+  headers: Record<string, unknown>
   body: string
   /** The client saw the answer end cleanly, not cut. */
   whole: boolean
@@ -56,15 +57,19 @@ interface Got {
 function fetchOver(kind: Kind, port: number, host: string, path: string, leave?: 'data' | number) {
   return new Promise<Got>((resolve) => {
     let status = 0
+    let headers: Record<string, unknown> = {}
     let body = ''
     if (kind === 'h2') {
       const session = connectHttp2(`http://127.0.0.1:${port}`)
       const stream: ClientHttp2Stream = session.request({ ':path': path, ':authority': host })
       const done = (whole: boolean) => {
         session.close()
-        resolve({ status, body, whole })
+        resolve({ status, headers, body, whole })
       }
-      stream.on('response', (headers) => (status = Number(headers[':status'])))
+      stream.on('response', (head) => {
+        status = Number(head[':status'])
+        headers = { ...head }
+      })
       stream.setEncoding('utf8')
       stream.on('data', (chunk: string) => {
         body += chunk
@@ -77,18 +82,21 @@ function fetchOver(kind: Kind, port: number, host: string, path: string, leave?:
     }
     const req = get1({ port, host: '127.0.0.1', path, headers: { host }, agent: false }, (res) => {
       status = res.statusCode as number
+      headers = res.headers
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => {
         body += chunk
         if (leave === 'data') req.destroy()
       })
-      res.on('end', () => resolve({ status, body, whole: true }))
-      res.on('error', () => resolve({ status, body, whole: false }))
+      res.on('end', () => resolve({ status, headers, body, whole: true }))
+      res.on('error', () => resolve({ status, headers, body, whole: false }))
     })
     if (typeof leave === 'number') setTimeout(() => req.destroy(), leave)
-    req.on('error', () => resolve({ status, body, whole: false }))
+    req.on('error', () => resolve({ status, headers, body, whole: false }))
   })
 }
+
+const plain = ({ status, body, whole }: Got) => ({ status, body, whole })
 
 async function until(check: () => boolean, ms = 2000): Promise<void> {
   const deadline = Date.now() + ms
@@ -156,7 +164,7 @@ for (const kind of KINDS) {
       })
       const served = await serveOver(kind, app)
       try {
-        assert.deepEqual(await fetchOver(kind, served.port, 'localhost', '/hono/hono'), {
+        assert.deepEqual(plain(await fetchOver(kind, served.port, 'localhost', '/hono/hono')), {
           status: 200,
           body: 'streamed',
           whole: true,
@@ -167,7 +175,7 @@ for (const kind of KINDS) {
         for (const path of cases) {
           const got = await fetchOver(kind, served.port, 'localhost', path)
           const body = { '/te': 'te', '/keep-alive': 'ka', '/upgrade': 'up' }[path]
-          assert.deepEqual(got, { status: 200, body, whole: true }, path)
+          assert.deepEqual(plain(got), { status: 200, body, whole: true }, path)
         }
         const own = await fetchOver(kind, served.port, 'localhost', '/node-te')
         assert.equal(own.status, kind === 'h2' ? 500 : 200)
@@ -201,7 +209,7 @@ for (const kind of KINDS) {
       try {
         for (const path of ['/fetch', '/node']) {
           const got = await fetchOver(kind, served.port, 'localhost', path)
-          assert.deepEqual(got, { status: 200, body: 'part1 ', whole: false }, path)
+          assert.deepEqual(plain(got), { status: 200, body: 'part1 ', whole: false }, path)
         }
         assert.equal(served.reported.length, 2)
       } finally {
@@ -224,6 +232,59 @@ for (const kind of KINDS) {
         assert.equal(got.body.length, big.length)
         assert.equal(got.whole, true)
         assert.equal(served.reported.length, 1)
+      } finally {
+        served.close()
+      }
+    })
+
+    test("an app's own connection-specific field: its error answer keeps the app's other fields, or the answer is cut; never a hang", {
+      timeout: 10_000,
+    }, async () => {
+      const app = mount(null, {
+        // Throws before anything is written (HTTP/2 refuses the field in writeHead).
+        '/head': (_req: unknown, res: import('node:http').ServerResponse) => {
+          res.setHeader('x-request-id', 'r1')
+          res.setHeader('keep-alive', 'timeout=5')
+          res.writeHead(200)
+          res.end('x')
+        },
+        // HTTP/2's end() counts as ended before it writes the head, then throws.
+        '/end': (_req: unknown, res: import('node:http').ServerResponse) => {
+          res.setHeader('transfer-encoding', 'chunked')
+          res.end()
+        },
+      })
+      const served = await serveOver(kind, app)
+      try {
+        const head = await fetchOver(kind, served.port, 'localhost', '/head')
+        const end = await fetchOver(kind, served.port, 'localhost', '/end')
+        if (kind === 'h2') {
+          assert.equal(head.status, 500)
+          assert.equal(head.headers['x-request-id'], 'r1')
+          assert.equal(head.headers['keep-alive'], undefined)
+          assert.equal(end.whole, false)
+        } else {
+          assert.deepEqual([head.status, end.status], [200, 200])
+        }
+      } finally {
+        served.close()
+      }
+    })
+
+    test("an app's own `res.stream` (express-stream) is not taken for HTTP/2's", async () => {
+      const app = mount(null, {
+        '/app': async (_req: unknown, res: import('node:http').ServerResponse) => {
+          // Only HTTP/1's response lets an app set it; HTTP/2's is the stream itself.
+          if (kind === 'h1') Object.assign(res, { stream: () => 'a view renderer' })
+          res.write('part1 ')
+          await sleep(20)
+          throw new Error('died')
+        },
+      })
+      const served = await serveOver(kind, app)
+      try {
+        const got = await fetchOver(kind, served.port, 'localhost', '/app')
+        assert.deepEqual(plain(got), { status: 200, body: 'part1 ', whole: false })
       } finally {
         served.close()
       }

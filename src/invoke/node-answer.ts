@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EntryConfig } from '../core/config.ts'
 import { isHttpError } from '../core/errors.ts'
+import { HOP_BY_HOP } from '../core/hop-by-hop.ts'
 import type { Answerer } from './funnel.ts'
 import { originalUrlOf } from './node-request.ts'
 import { cutResponse, responseGone } from './response-state.ts'
@@ -15,9 +16,10 @@ export function nodeAnswerer(req: IncomingMessage, res: ServerResponse): Answere
     method: req.method ?? 'GET',
     url: originalUrlOf(req),
     started: () => res.headersSent || res.writableEnded,
-    // A response the app ended is complete, even while it is still flushing.
+    // A response the app ended is complete, even while it is still flushing; unless its
+    // head never went out (HTTP/2's end() counts as ended before it writes the head).
     cut: () => {
-      if (!res.writableEnded) cutResponse(res)
+      if (!res.writableEnded || !res.headersSent) cutResponse(res)
     },
     answer: (error, { status, text, headers }, config: EntryConfig) => {
       const render = config.renderError
@@ -52,14 +54,31 @@ export function sendStatus(
     res.writeHead(status, fields)
   } catch {
     // A field the app set that this protocol refuses (Transfer-Encoding on HTTP/2): the
-    // answer goes without the app's fields, or, if even that fails, the response is cut.
-    for (const name of res.getHeaderNames()) res.removeHeader(name)
-    try {
-      res.writeHead(status, fields)
-    } catch {
+    // answer goes without the connection-specific fields, then without any of the app's,
+    // and if even that fails, the response is cut.
+    if (
+      !headWithout(res, status, fields, (name) => HOP_BY_HOP.has(name)) &&
+      !headWithout(res, status, fields, () => true)
+    ) {
       cutResponse(res)
       return
     }
   }
   res.end(req.method === 'HEAD' ? undefined : body)
+}
+
+/** Writes the head again without the app's fields that `drop` names; false if it fails. */
+function headWithout(
+  res: ServerResponse,
+  status: number,
+  fields: Record<string, string | number>,
+  drop: (name: string) => boolean,
+): boolean {
+  for (const name of res.getHeaderNames()) if (drop(name)) res.removeHeader(name)
+  try {
+    res.writeHead(status, fields)
+    return true
+  } catch {
+    return false
+  }
 }

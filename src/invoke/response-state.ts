@@ -6,9 +6,19 @@ import { constants, type Http2Stream } from 'node:http2'
 
 type MaybeHttp2 = { stream?: Http2Stream }
 
+/** HTTP/2 (or later) frames the response: no connection-specific fields may be written. */
+export function isHttp2(res: ServerResponse): boolean {
+  return res.req.httpVersionMajor >= 2
+}
+
+// Only on HTTP/2 is `res.stream` the Http2Stream: on HTTP/1 an app may have set its own.
+function http2Stream(res: ServerResponse): Http2Stream | undefined {
+  return isHttp2(res) ? (res as MaybeHttp2).stream : undefined
+}
+
 /** The client's connection (HTTP/1) or stream (HTTP/2) is gone: nothing more reaches it. */
 export function responseGone(res: ServerResponse): boolean {
-  return res.destroyed === true || (res as MaybeHttp2).stream?.destroyed === true
+  return res.destroyed === true || http2Stream(res)?.destroyed === true
 }
 
 /**
@@ -17,12 +27,7 @@ export function responseGone(res: ServerResponse): boolean {
  * with NO_ERROR, which a client reads as a complete answer).
  */
 export function cutResponse(res: ServerResponse): void {
-  const stream = (res as MaybeHttp2).stream
+  const stream = http2Stream(res)
   if (stream === undefined) res.destroy()
   else if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR)
-}
-
-/** HTTP/2 (or later) frames the response: no connection-specific fields may be written. */
-export function isHttp2(res: ServerResponse): boolean {
-  return res.req.httpVersionMajor >= 2
 }
