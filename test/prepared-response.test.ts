@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { NodeResponse } from 'srvx/node'
 import { mount } from '../src/index.ts'
@@ -16,6 +17,8 @@ describe("srvx's FastResponse behind the Node entry", () => {
   let calls = 0
   const app = (request: Request) => {
     const path = new URL(request.url).pathname
+    // srvx takes a Node Readable as a body; one of strings yields strings, not bytes.
+    if (path === '/strings') return new NodeResponse(Readable.from(['h\u00e9']) as never)
     if (path === '/stream') {
       return new NodeResponse(new Blob(['a', 'b']).stream(), { headers: { 'x-kind': 'stream' } })
     }
@@ -53,6 +56,13 @@ describe("srvx's FastResponse behind the Node entry", () => {
     assert.match(text, /\r\ncontent-length: 4\r\n/i)
     assert.match(text, /\r\n\r\nfast$/)
     assert.ok(calls >= 1, 'written from _toNodeResponse()')
+  })
+
+  it('writes a Readable of strings whole, measured in bytes', async () => {
+    const text = await raw(port, '/s/strings')
+    assert.match(text, /^HTTP\/1\.1 200 /)
+    assert.match(text, /\r\ncontent-length: 3\r\n/i)
+    assert.ok(Buffer.from(text, 'latin1').toString('utf8').endsWith('\r\n\r\nh\u00e9'), text)
   })
 
   it('streams a streamed body', async () => {

@@ -52,7 +52,7 @@ async function writeBody(
     const second = await Promise.race([next, nextTurn()])
     if (second?.done) {
       if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
-        headers['content-length'] = String(first.value.byteLength)
+        headers['content-length'] = String(byteLength(first.value))
       }
       res.writeHead(response.status, response.statusText || undefined, headers)
       res.end(first.value)
@@ -80,6 +80,11 @@ async function writeBody(
     reader.cancel(error).catch(() => {})
     throw error
   }
+}
+
+// A stream made from a Node Readable of strings (srvx takes one as a body) yields strings.
+function byteLength(chunk: Uint8Array | string): number {
+  return typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength
 }
 
 const nextTurn = (): Promise<undefined> =>
