@@ -3,6 +3,7 @@
 // two sockets piped both ways until either side closes. A refused upgrade reaches the
 // client as the upstream's own answer, on a connection then closed.
 import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { contextOf } from '../core/info.ts'
 import type { ProxiedRequest } from '../core/leaf-kinds.ts'
@@ -20,11 +21,14 @@ export function forwardUpgrade(
 ): Promise<void> {
   const ctx = contextOf(req) as ProxiedRequest
   const target = new URL(up.target.origin)
+  // An https: upstream's upgrades go over TLS too, as its requests do through the pool.
+  const tls = target.protocol === 'https:'
+  const request = tls ? httpsRequest : httpRequest
   up.upgrades++
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest({
+    const outgoing = request({
       ...(up.target.socketPath === undefined
-        ? { host: target.hostname, port: target.port || 80 }
+        ? { host: target.hostname, port: target.port || (tls ? 443 : 80) }
         : { socketPath: up.target.socketPath }),
       method: req.method,
       path: up.path(req.url as string),
