@@ -128,6 +128,31 @@ describe('switchyard dev relay', () => {
     )
   })
 
+  it('upgrades refused at the dashboard path: resets never crash it, a half-open client is closed', async () => {
+    const upgrade =
+      'GET /__switchyard/x HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\n' +
+      'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'
+    for (let i = 0; i < 30; i++) {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(upgrade)
+        socket.resetAndDestroy()
+      })
+      socket.on('error', () => {})
+      await once(socket, 'close')
+    }
+    // A client that never closes its side still gets the answer, then the server's FIN.
+    const halfOpen = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+      halfOpen.write(upgrade),
+    )
+    let answer = ''
+    halfOpen.setEncoding('latin1')
+    halfOpen.on('data', (chunk: string) => (answer += chunk))
+    await once(halfOpen, 'end')
+    halfOpen.destroy()
+    assert.match(answer, /^HTTP\/1\.1 404 /)
+    assert.equal((await send(port, '/still-serving', { agent: false })).status, 200)
+  })
+
   it('relays upgrades byte for byte', async () => {
     const socket = connect(port, '127.0.0.1')
     await once(socket, 'connect')

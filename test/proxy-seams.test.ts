@@ -2,13 +2,14 @@
 // or a response, and could read it differently. Misbehaving peers are raw TCP (node:net),
 // on both sides, so nothing normalises the bytes before the code under test sees them.
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2'
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { mount, subdomains } from '../src/index.ts'
 import { readMetrics } from '../src/metrics.ts'
-import { toNodeListener, upstream } from '../src/node.ts'
+import { toNodeListener, toUpgradeListener, upstream } from '../src/node.ts'
 import { listen, type Running, send } from './support/http.ts'
 
 /** A raw upstream: `answer` gets each request's head (and the socket) as it arrives. */
@@ -341,6 +342,56 @@ describe('connections to the upstream', () => {
     } finally {
       session.close()
       server.close()
+      await app.close()
+      origin.close()
+    }
+  })
+
+  test('upgrades: a client that half-closes while the upstream is silent closes its upstream connection; a relayed refusal keeps its length and closes', async () => {
+    const carrier = new Map<string, Socket>()
+    const origin = await rawUpstream((head, socket) => {
+      carrier.set(head.slice(4, head.indexOf(' ', 4)), socket)
+      // /silent never answers; /refused answers 403 stating 100 bytes, sends 5, and resets.
+      if (head.startsWith('GET /refused')) {
+        socket.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 100\r\n\r\nabcde')
+        setTimeout(() => socket.resetAndDestroy(), 50)
+      }
+    })
+    const app = mount(null, { '/u': upstream(`http://127.0.0.1:${origin.port}`) })
+    const reported: unknown[] = []
+    const front = await listen(app, { onError: (error) => reported.push(error) })
+    front.server.on('upgrade', toUpgradeListener(app, { onError: (error) => reported.push(error) }))
+    const upgrade = (path: string) =>
+      `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`
+    try {
+      // A FIN, not a reset: the client is gone all the same.
+      const leaving = connect(front.port, '127.0.0.1', () => leaving.end(upgrade('/u/silent')))
+      leaving.on('error', () => {})
+      while (carrier.get('/silent') === undefined) await sleep(10)
+      const silent = carrier.get('/silent') as Socket
+      const deadline = Date.now() + 2000
+      while (!silent.destroyed && Date.now() < deadline) await sleep(10)
+      assert.equal(silent.destroyed, true, 'its upstream connection is closed')
+      // A half-open client (it never closes its side) gets the refusal, cut, and a close.
+      const halfOpen = connect({ port: front.port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+        halfOpen.write(upgrade('/u/refused')),
+      )
+      halfOpen.on('error', () => {})
+      let text = ''
+      halfOpen.setEncoding('latin1')
+      halfOpen.on('data', (chunk: string) => (text += chunk))
+      await Promise.race([once(halfOpen, 'end'), once(halfOpen, 'close'), sleep(3000)])
+      halfOpen.destroy()
+      assert.match(text, /^HTTP\/1\.1 403 Forbidden\r\n/)
+      assert.match(
+        text,
+        /\r\ncontent-length: 100\r\n/i,
+        'the length stays: the client can tell it was cut',
+      )
+      assert.ok(text.endsWith('abcde'), text)
+      assert.deepEqual(reported, [])
+    } finally {
+      await front.close()
       await app.close()
       origin.close()
     }

@@ -29,5 +29,10 @@ export function devDashboard(
 
 /** The dashboard takes no upgrades, and the app never sees one under its path either. */
 export function refuseDashboardUpgrade(socket: Duplex): void {
-  socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+  // Node removed its own 'error' listener at the upgrade: a client's reset must not crash
+  // the dev server; and once answered, the socket is closed, half-open client or not.
+  socket.on('error', () => socket.destroy())
+  socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () =>
+    socket.destroy(),
+  )
 }

@@ -38,7 +38,9 @@ export function forwardUpgrade(
     })
     const failed = (error: unknown) => {
       outgoing.destroy()
-      reject(upstreamError(error, up.target.label))
+      // The client left first: nothing to answer, nothing to report.
+      if (socket.destroyed) resolve()
+      else reject(upstreamError(error, up.target.label))
     }
     outgoing.on('error', failed)
     if (up.timeout > 0) {
@@ -46,9 +48,15 @@ export function forwardUpgrade(
         failed(Object.assign(new Error('no answer to the upgrade'), { code: 'ETIMEDOUT' })),
       )
     }
-    // The client left while we waited for the upstream.
+    // The client left while we waited for the upstream. A reset closes the socket; a FIN is
+    // seen only once the socket is read, so it is read now (read(0) consumes nothing: what
+    // the client sent stays buffered for the pipe).
+    const left = () => socket.destroy()
+    socket.once('end', left)
+    socket.read(0)
     socket.once('close', () => outgoing.destroy())
     outgoing.on('upgrade', (res, upstream, upstreamHead) => {
+      socket.off('end', left)
       outgoing.setTimeout(0)
       outgoing.off('error', failed)
       socket.write(statusLines(res, responseHeaders(res.headers), true))
@@ -58,13 +66,14 @@ export function forwardUpgrade(
       resolve()
     })
     outgoing.on('response', (res) => {
-      // Refused: the upstream's answer, then the connection closes (its framing is gone).
+      // Refused: the upstream's answer, with its length (so a cut one shows as cut), then
+      // the connection closes: a half-open client must not hold the socket and its lease.
+      socket.off('end', left)
       outgoing.setTimeout(0)
-      const headers = responseHeaders(res.headers)
-      delete headers['content-length']
-      socket.write(statusLines(res, headers, false))
+      socket.write(statusLines(res, responseHeaders(res.headers), false))
       res.pipe(socket)
       res.on('error', () => socket.destroy())
+      socket.once('finish', () => socket.destroy())
       resolve()
     })
     outgoing.end()
