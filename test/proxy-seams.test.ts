@@ -3,6 +3,7 @@
 // on both sides, so nothing normalises the bytes before the code under test sees them.
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
+import { createServer as createHttpServer } from 'node:http'
 import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2'
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net'
 import { after, before, describe, test } from 'node:test'
@@ -393,6 +394,42 @@ describe('connections to the upstream', () => {
     } finally {
       await front.close()
       await app.close()
+      origin.close()
+    }
+  })
+
+  test("upgrades: a half-open client refused by a tenant's upstream does not pin the tenant", async () => {
+    const origin = createHttpServer((_req, res) => {
+      res.statusCode = 403
+      res.end('nope')
+    })
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
+    const disposed: string[] = []
+    const tenants = subdomains(
+      'example.com',
+      () => upstream(`http://127.0.0.1:${(origin.address() as AddressInfo).port}`),
+      { max: 1, dispose: (_app, key) => void disposed.push(key) },
+    )
+    const front = await listen(tenants)
+    front.server.on('upgrade', toUpgradeListener(tenants))
+    try {
+      const client = connect({ port: front.port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+        client.write(
+          'GET / HTTP/1.1\r\nHost: a.example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+        ),
+      )
+      client.on('error', () => {})
+      client.resume()
+      await once(client, 'end') // the refusal came; the client keeps its own side open
+      // Tenant b evicts a, which is disposed once nothing holds it.
+      await send(front.port, '/', { host: 'b.example.com', agent: false }).catch(() => undefined)
+      const deadline = Date.now() + 2000
+      while (!disposed.includes('a') && Date.now() < deadline) await sleep(10)
+      client.destroy()
+      assert.deepEqual(disposed, ['a'])
+    } finally {
+      await front.close()
+      await tenants.close()
       origin.close()
     }
   })
