@@ -27,3 +27,22 @@ export function connectionTokens(
   }
   return tokens
 }
+
+/**
+ * A flat field list (`[name, value, …]`, as `rawHeaders`) without its hop-by-hop fields and
+ * those its Connection fields name.
+ */
+export function endToEnd(flat: readonly string[]): string[] {
+  let named: Set<string> | undefined
+  for (let i = 0; i < flat.length; i += 2) {
+    if ((flat[i] as string).toLowerCase() !== 'connection') continue
+    for (const token of connectionTokens(flat[i + 1]) ?? []) (named ??= new Set()).add(token)
+  }
+  const kept: string[] = []
+  for (let i = 0; i < flat.length; i += 2) {
+    const lower = (flat[i] as string).toLowerCase()
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) === true) continue
+    kept.push(flat[i] as string, flat[i + 1] as string)
+  }
+  return kept
+}

@@ -10,7 +10,7 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { connectionTokens, HOP_BY_HOP } from '../core/hop-by-hop.ts'
+import { endToEnd } from '../core/hop-by-hop.ts'
 import { relayEarlyHints, relayTrailers, trailersCanFollow } from '../proxy/relay.ts'
 import { withReloadScript } from './live.ts'
 import type { DevWorker } from './workers.ts'
@@ -49,18 +49,6 @@ function release(agent: Agent): void {
   for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy()
 }
 
-/** Copies raw header pairs without hop-by-hop fields (as a flat [name, value, …] list). */
-function endToEnd(rawHeaders: string[], connection: string | string[] | undefined): string[] {
-  const named = connectionTokens(connection)
-  const kept: string[] = []
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = (rawHeaders[i] as string).toLowerCase()
-    if (HOP_BY_HOP.has(name) || named?.has(name) === true) continue
-    kept.push(rawHeaders[i] as string, rawHeaders[i + 1] as string)
-  }
-  return kept
-}
-
 /** `liveReload`: the app's HTML pages get the reload script (buffered, Content-Length anew). */
 export function proxyRequest(current: WorkerSource, liveReload = false) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -76,11 +64,11 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
         port: worker.port,
         method: req.method,
         path: req.url,
-        headers: endToEnd(req.rawHeaders, req.headers.connection),
+        headers: endToEnd(req.rawHeaders),
         agent: upstreamOf(req.socket, worker),
       },
       (answer) => {
-        const headers = endToEnd(answer.rawHeaders, answer.headers.connection)
+        const headers = endToEnd(answer.rawHeaders)
         answer.on('error', () => res.destroy())
         if (liveReload && req.method !== 'HEAD' && isPlainHtml(answer)) {
           return relayPage(answer, res, headers)

@@ -4,7 +4,7 @@
 // at once; a streamed one is handed back as a Response for writeResponse to stream.
 import type { ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
-import { HOP_BY_HOP } from '../core/hop-by-hop.ts'
+import { endToEnd } from '../core/hop-by-hop.ts'
 import { isHttp2, responseGone } from './response-state.ts'
 
 interface PreparedResponse {
@@ -28,7 +28,7 @@ export function writePrepared(response: Response, res: ServerResponse): boolean 
   const prepared = prepare.call(response)
   const { status, statusText, body } = prepared
   // HTTP/2 refuses connection-specific fields (srvx's stream() sets Transfer-Encoding).
-  const headers = isHttp2(res) ? withoutHopByHop(prepared.headers) : prepared.headers
+  const headers = isHttp2(res) ? endToEnd(prepared.headers) : prepared.headers
   if (body == null || typeof body === 'string' || body instanceof Uint8Array) {
     res.writeHead(status, statusText || undefined, headers)
     res.end(body ?? undefined)
@@ -39,13 +39,4 @@ export function writePrepared(response: Response, res: ServerResponse): boolean 
   for (let i = 0; i < headers.length; i += 2)
     pairs.push([headers[i] as string, headers[i + 1] as string])
   return new Response(stream as ReadableStream, { status, statusText, headers: pairs })
-}
-
-function withoutHopByHop(flat: string[]): string[] {
-  const kept: string[] = []
-  for (let i = 0; i < flat.length; i += 2) {
-    const name = flat[i] as string
-    if (!HOP_BY_HOP.has(name.toLowerCase())) kept.push(name, flat[i + 1] as string)
-  }
-  return kept
 }

@@ -12,7 +12,7 @@ import { pipeline, Readable } from 'node:stream'
 import type { EntryConfig } from '../core/config.ts'
 import type { DispatchContext } from '../core/context.ts'
 import { HttpError } from '../core/errors.ts'
-import { connectionTokens, HOP_BY_HOP } from '../core/hop-by-hop.ts'
+import { connectionTokens, endToEnd, HOP_BY_HOP } from '../core/hop-by-hop.ts'
 import type { Leaf } from '../core/leaf.ts'
 import { urlPathStart } from '../parse/path.ts'
 import { type FetchInvoker, installNodeReplay } from './fetch.ts'
@@ -139,15 +139,9 @@ function replayHeaders(request: Request, ctx: DispatchContext): Record<string, s
 
 function toResponse(res: IncomingMessage, method: string, client: PipeSocket): Response {
   const headers = new Headers()
-  const raw = res.rawHeaders
-  const named = connectionTokens(res.headers.connection)
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string
-    const lower = name.toLowerCase()
-    // Framing belongs to the pipe; the Fetch server frames the body anew.
-    if (HOP_BY_HOP.has(lower) || named?.has(lower) === true) continue
-    headers.append(name, raw[i + 1] as string)
-  }
+  // Framing belongs to the pipe; the Fetch server frames the body anew.
+  const kept = endToEnd(res.rawHeaders)
+  for (let i = 0; i < kept.length; i += 2) headers.append(kept[i] as string, kept[i + 1] as string)
   const status = res.statusCode ?? 500
   const empty = method === 'HEAD' || status === 204 || status === 304
   if (empty) {
