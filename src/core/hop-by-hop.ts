@@ -33,11 +33,11 @@ export function connectionTokens(
  * those its Connection fields name.
  */
 export function endToEnd(flat: readonly string[]): string[] {
-  let named: Set<string> | undefined
+  const listed: string[] = []
   for (let i = 0; i < flat.length; i += 2) {
-    if ((flat[i] as string).toLowerCase() !== 'connection') continue
-    for (const token of connectionTokens(flat[i + 1]) ?? []) (named ??= new Set()).add(token)
+    if ((flat[i] as string).toLowerCase() === 'connection') listed.push(flat[i + 1] as string)
   }
+  const named = listed.length === 0 ? undefined : connectionTokens(listed)
   const kept: string[] = []
   for (let i = 0; i < flat.length; i += 2) {
     const lower = (flat[i] as string).toLowerCase()
