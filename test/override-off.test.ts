@@ -6,7 +6,12 @@ import { execFile } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-const SUITES = ['contract.test.ts', 'faults-leaves.test.ts', 'connect.test.ts']
+const SUITES = [
+  'contract.test.ts',
+  'faults-leaves.test.ts',
+  'connect.test.ts',
+  'fetch-framing.test.ts',
+]
 
 describe('with the global override off', () => {
   for (const suite of SUITES) {

@@ -13,6 +13,13 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'http2-settings',
 ])
 
+/** `Transfer-Encoding` in any case, without a lower-cased copy of every name. */
+export function isTransferEncoding(name: unknown): boolean {
+  return (
+    typeof name === 'string' && name.length === 17 && name.toLowerCase() === 'transfer-encoding'
+  )
+}
+
 /** The fields a `Connection` field names (lower-case): hop-by-hop as well. None: undefined. */
 export function connectionTokens(
   value: string | readonly string[] | null | undefined,

@@ -4,6 +4,8 @@
 // by name; if the test fails (another version, the override off), every Response is
 // written by switchyard's own writer instead, as correct and a little slower.
 
+import { isTransferEncoding } from '../core/hop-by-hop.ts'
+
 type CacheEntry = [status: number, body: unknown, headers: unknown]
 
 /** A predicate for "@hono/node-server writes this one synchronously". */
@@ -14,11 +16,30 @@ export function lightweightCache(overrideOn: boolean): (response: Response) => b
     const cached = (response as unknown as Record<symbol, CacheEntry | undefined>)[key]
     if (cached === undefined) return false
     const body = cached[1]
-    return body === null || typeof body === 'string' || body instanceof Uint8Array
+    if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) return false
+    return !namesTransferEncoding(cached[2])
   }
 }
 
 const never = (): boolean => false
+
+/**
+ * Whether the app's own header init names a Transfer-Encoding (a common way in: the headers
+ * of an upstream `fetch()` copied onto a new body). @hono/node-server would write a
+ * Content-Length beside it, a message that strict clients refuse (undici) and others frame
+ * differently (RFC 9112 §6.3); switchyard's writer frames it itself. The init is
+ * read as given (usually a plain object of one or two fields), never materialized.
+ */
+function namesTransferEncoding(init: unknown): boolean {
+  if (init === undefined || init === null) return false
+  if (init instanceof Headers) return init.has('transfer-encoding')
+  if (Array.isArray(init)) {
+    for (const pair of init) if (isTransferEncoding((pair as unknown[])[0])) return true
+    return false
+  }
+  for (const name in init as object) if (isTransferEncoding(name)) return true
+  return false
+}
 
 function probe(): symbol | undefined {
   // After the override, the global Response is the lightweight class.

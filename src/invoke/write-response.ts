@@ -22,11 +22,16 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
   return writeBody(body.getReader(), response, headers, res)
 }
 
-/** `http2`: without the connection-specific fields, which HTTP/2 refuses to write. */
+/**
+ * Never a Transfer-Encoding: a Response's body is its content, already decoded (an upstream
+ * `fetch()`'s headers still name the chunking it undid), so the framing is Node's to choose
+ * (a length, chunks, or the close for an HTTP/1.0 client). Over `http2`, none of the
+ * connection-specific fields either, which HTTP/2 refuses to write.
+ */
 function toNodeHeaders(source: Headers, http2: boolean): NodeHeaders {
   const headers: NodeHeaders = {}
   source.forEach((value, name) => {
-    if (!http2 || !HOP_BY_HOP.has(name)) headers[name] = value
+    if (http2 ? !HOP_BY_HOP.has(name) : name !== 'transfer-encoding') headers[name] = value
   })
   // Iteration yields each Set-Cookie apart; keep them all.
   if (headers['set-cookie'] !== undefined) headers['set-cookie'] = source.getSetCookie()
@@ -51,9 +56,7 @@ async function writeBody(
     const next = reader.read()
     const second = await Promise.race([next, nextTurn()])
     if (second?.done) {
-      if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
-        headers['content-length'] = String(byteLength(first.value))
-      }
+      headers['content-length'] ??= String(byteLength(first.value))
       res.writeHead(response.status, response.statusText || undefined, headers)
       res.end(first.value)
       return

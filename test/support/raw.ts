@@ -10,11 +10,23 @@ export interface RawReply {
   text: string
 }
 
-/** Writes `data`, half-closes, and reads until the server closes (or `timeout` ms pass). */
-export function exchange(port: number, data: string | Buffer, timeout = 3000): Promise<RawReply> {
+/**
+ * Writes `data`, half-closes, and reads until the server closes (or `timeout` ms pass).
+ * Node's server drops answers still to come once a client half-closes: for an answer made
+ * asynchronously, pass `halfClose: false` and a request the server closes after.
+ */
+export function exchange(
+  port: number,
+  data: string | Buffer,
+  timeout = 3000,
+  halfClose = true,
+): Promise<RawReply> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
-    const socket = connect(port, '127.0.0.1', () => socket.end(data))
+    const socket = connect(port, '127.0.0.1', () => {
+      if (halfClose) socket.end(data)
+      else socket.write(data)
+    })
     let timedOut = false
     const timer = setTimeout(() => {
       timedOut = true
