@@ -27,6 +27,8 @@ export class Upstream implements Forwarding {
   readonly pool: Pool
   readonly target: UpstreamTarget
   readonly upstreamHost: string
+  /** The origin, parsed once: where upgrades connect. */
+  readonly origin: URL
   readonly preserveHost: boolean
   readonly timeout: number
   readonly connections: number
@@ -39,7 +41,8 @@ export class Upstream implements Forwarding {
     this.preserveHost = settings.preserveHost
     this.timeout = settings.timeout
     this.connections = settings.connections
-    this.upstreamHost = new URL(target.origin).host
+    this.origin = new URL(target.origin)
+    this.upstreamHost = this.origin.host
     this.pool = new Pool(target.origin, {
       connections: settings.connections,
       headersTimeout: settings.timeout,

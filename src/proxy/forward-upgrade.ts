@@ -20,7 +20,7 @@ export function forwardUpgrade(
   head: Buffer,
 ): Promise<void> {
   const ctx = contextOf(req) as ProxiedRequest
-  const target = new URL(up.target.origin)
+  const target = up.origin
   // An https: upstream's upgrades go over TLS too, as its requests do through the pool.
   const tls = target.protocol === 'https:'
   const request = tls ? httpsRequest : httpRequest
