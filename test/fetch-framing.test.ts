@@ -1,10 +1,12 @@
-// A Fetch answer's body is its content: a Transfer-Encoding it names (set by hand, or copied
-// from an upstream fetch()) describes no framing of that body, so the Node entry frames it
-// itself. Before, a small answer went out with both Content-Length and
-// `Transfer-Encoding: chunked` (undici refuses it, HPE_UNEXPECTED_CONTENT_LENGTH; RFC 9112
-// §6.3 reads it as a sign of response splitting), and an HTTP/1.0 client got chunk framing
-// as its body. Hono's stream() (which Node chunks) shows that streams still stream. Also
-// run with the global override off (override-off.test.ts).
+// A Fetch answer's body is its content, so the Node entry frames it and keeps the
+// connection itself: connection-specific fields a Response names (set by hand, or copied
+// from an upstream fetch()) are left out. Before, a small answer naming a Transfer-Encoding
+// went out with a Content-Length beside it (undici refuses it,
+// HPE_UNEXPECTED_CONTENT_LENGTH; RFC 9112 §6.3 reads it as a sign of response splitting),
+// an HTTP/1.0 client got chunk framing as its body, an upstream's `Connection: keep-alive`
+// kept open a connection the client had asked to close, and a Trailer announcement failed
+// the answer. Hono's stream() (which Node chunks) shows that streams still stream. Also run
+// with the global override off (override-off.test.ts).
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -14,13 +16,18 @@ import { stream } from 'hono/streaming'
 import { NodeResponse } from 'srvx/node'
 import { mount } from '../src/index.ts'
 import { toNodeListener } from '../src/node.ts'
+import { OVERRIDE_GLOBALS } from './support/entries.ts'
 import { exchange } from './support/raw.ts'
 
 const CHUNKED = 'chunked'
 
 describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', () => {
   // A real upstream that answers in chunks: its fetch() Response names the chunking undone.
-  const upstream = createServer((_req, res) => {
+  const upstream = createServer((req, res) => {
+    if (req.url === '/trailer') {
+      res.setHeader('Trailer', 'Server-Timing')
+      res.addTrailers({ 'Server-Timing': 'total;dur=1' })
+    }
     res.write('hel')
     res.end('lo')
   })
@@ -47,7 +54,33 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
       assert.equal(answer.headers.get('transfer-encoding'), CHUNKED)
       return new Response(await answer.text(), { headers: answer.headers })
     },
-    '/srvx': () => new NodeResponse('hello', { headers: { 'transfer-encoding': CHUNKED } }),
+    '/srvx': () =>
+      new NodeResponse('hello', {
+        headers: {
+          'transfer-encoding': CHUNKED,
+          'content-length': '3',
+          connection: 'x-b',
+          'x-b': '1',
+        },
+      }),
+    // The length is the stale field: the Transfer-Encoding overrode it.
+    '/both': () =>
+      new Response('hello world', {
+        headers: { 'content-length': '5', 'transfer-encoding': CHUNKED },
+      }),
+    '/passed': () => fetch(`${upstreamUrl}trailer`),
+    '/keep-alive': () =>
+      new Response('hello', { headers: { connection: 'keep-alive', 'keep-alive': 'timeout=99' } }),
+    '/close': () =>
+      new Response('hello', { headers: { connection: 'close', 'transfer-encoding': CHUNKED } }),
+    // Not a plain object: @hono/node-server alone writes none of its fields.
+    '/map': () =>
+      new Response('hello', {
+        headers: new Map([
+          ['x-a', '1'],
+          ['set-cookie', 'a=1'],
+        ]) as unknown as Headers,
+      }),
     '/hono': hono,
   }
   let server: Server
@@ -55,7 +88,9 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
   before(async () => {
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
     upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`
-    server = createServer(toNodeListener(mount(null, apps)))
+    server = createServer(
+      toNodeListener(mount(null, apps), { overrideGlobalObjects: OVERRIDE_GLOBALS }),
+    )
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     port = (server.address() as AddressInfo).port
   })
@@ -65,27 +100,47 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
   })
 
   const paths = [...Object.keys(apps).filter((p) => p !== '/hono'), '/hono/stream']
+  const expected = (path: string) => (path === '/both' ? 'hello world' : 'hello')
   for (const path of paths) {
-    it(`GET ${path}: one framing over HTTP/1.1, read whole by a strict client`, async () => {
+    it(`GET ${path}: one framing over HTTP/1.1, the connection closed as asked, read whole by a strict client`, async () => {
       const request = `GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`
-      const reply = await exchange(port, request, 3000, false)
+      const started = Date.now()
+      const reply = await exchange(port, request, 4000, false)
+      assert.ok(Date.now() - started < 2000, `closed at once, not after ${Date.now() - started} ms`)
       assert.equal(reply.status, 200)
       const framings = ['content-length', 'transfer-encoding'].filter((f) => f in reply.headers)
       assert.equal(framings.length, 1, `exactly one framing field, got ${reply.text}`)
+      assert.equal(reply.headers.connection, 'close')
+      for (const field of ['keep-alive', 'trailer', 'x-b'])
+        assert.equal(reply.headers[field], undefined)
       const answer = await fetch(`http://127.0.0.1:${port}${path}`)
-      assert.equal(await answer.text(), 'hello')
+      assert.equal(await answer.text(), expected(path))
     })
 
     it(`GET ${path}: an HTTP/1.0 client gets the body itself, no chunk framing`, async () => {
       const reply = await exchange(
         port,
         `GET ${path} HTTP/1.0\r\nHost: a.test\r\n\r\n`,
-        3000,
+        4000,
         false,
       )
       assert.equal(reply.status, 200)
       assert.equal(reply.headers['transfer-encoding'], undefined)
-      assert.equal(reply.body, 'hello')
+      assert.equal(reply.body, expected(path))
     })
   }
+
+  it('closes a kept-alive connection when the app asks to (Connection: close)', async () => {
+    const started = Date.now()
+    const reply = await exchange(port, 'GET /close HTTP/1.1\r\nHost: a.test\r\n\r\n', 4000, false)
+    assert.ok(Date.now() - started < 2000, `closed at once, not after ${Date.now() - started} ms`)
+    assert.equal(reply.headers.connection, 'close')
+    assert.equal(reply.body, 'hello')
+  })
+
+  it('keeps the fields of a header init that is not a plain object (a Map)', async () => {
+    const answer = await fetch(`http://127.0.0.1:${port}/map`)
+    assert.equal(answer.headers.get('x-a'), '1')
+    assert.equal(answer.headers.get('set-cookie'), 'a=1')
+  })
 })

@@ -13,11 +13,13 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'http2-settings',
 ])
 
-/** `Transfer-Encoding` in any case, without a lower-cased copy of every name. */
-export function isTransferEncoding(name: unknown): boolean {
-  return (
-    typeof name === 'string' && name.length === 17 && name.toLowerCase() === 'transfer-encoding'
-  )
+/** A hop-by-hop field's name in any case, lower-casing only names of a hop-by-hop length. */
+export function isHopByHop(name: unknown): boolean {
+  if (typeof name !== 'string') return false
+  const n = name.length
+  // te, trailer/upgrade, connection/keep-alive, http2-settings, proxy-connection, transfer-encoding
+  if (n !== 2 && n !== 7 && n !== 10 && n !== 14 && n !== 16 && n !== 17) return false
+  return HOP_BY_HOP.has(name.toLowerCase())
 }
 
 /** The fields a `Connection` field names (lower-case): hop-by-hop as well. None: undefined. */
@@ -52,4 +54,32 @@ export function endToEnd(flat: readonly string[]): string[] {
     kept.push(flat[i] as string, flat[i + 1] as string)
   }
   return kept
+}
+
+/**
+ * A Fetch answer's flat field list as Node writes it: without connection-specific fields
+ * (its body is content, which Node frames), without a Content-Length that a
+ * Transfer-Encoding it named overrode (RFC 9112 §6.3: the length is the stale one), and,
+ * over HTTP/1, with `Connection: close` if it asked to close. The same array if it names
+ * no connection-specific field.
+ */
+export function answerFields(flat: string[], http2: boolean): string[] {
+  let hop = false
+  for (let i = 0; i < flat.length && !hop; i += 2) hop = isHopByHop(flat[i])
+  if (!hop) return flat
+  const kept = endToEnd(flat)
+  let close = false
+  let chunked = false
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = (flat[i] as string).toLowerCase()
+    if (name === 'transfer-encoding') chunked = true
+    else if (name === 'connection') close ||= connectionTokens(flat[i + 1])?.has('close') === true
+  }
+  const fields = chunked ? withoutLength(kept) : kept
+  if (close && !http2) fields.push('connection', 'close')
+  return fields
+}
+
+function withoutLength(flat: string[]): string[] {
+  return flat.filter((_, k) => (flat[k - (k % 2)] as string).toLowerCase() !== 'content-length')
 }

@@ -4,7 +4,7 @@
 // by name; if the test fails (another version, the override off), every Response is
 // written by switchyard's own writer instead, as correct and a little slower.
 
-import { isTransferEncoding } from '../core/hop-by-hop.ts'
+import { HOP_BY_HOP, isHopByHop } from '../core/hop-by-hop.ts'
 
 type CacheEntry = [status: number, body: unknown, headers: unknown]
 
@@ -17,27 +17,37 @@ export function lightweightCache(overrideOn: boolean): (response: Response) => b
     if (cached === undefined) return false
     const body = cached[1]
     if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) return false
-    return !namesTransferEncoding(cached[2])
+    return !leavesFastPath(cached[2])
   }
 }
 
 const never = (): boolean => false
 
 /**
- * Whether the app's own header init names a Transfer-Encoding (a common way in: the headers
- * of an upstream `fetch()` copied onto a new body). @hono/node-server would write a
- * Content-Length beside it, a message that strict clients refuse (undici) and others frame
- * differently (RFC 9112 §6.3); switchyard's writer frames it itself. The init is
- * read as given (usually a plain object of one or two fields), never materialized.
+ * Whether @hono/node-server should leave the answer to switchyard's writer because of its
+ * header init, read as given (usually a plain object of one or two fields), never
+ * materialized:
+ * - it names a connection-specific field (a common way in: the headers of an upstream
+ *   `fetch()` copied onto a new body). @hono/node-server would write a Content-Length beside
+ *   a Transfer-Encoding, a message that strict clients refuse (undici) and others frame
+ *   differently (RFC 9112 §6.3), fail on a Trailer (500), and keep a client's connection open
+ *   that asked to close; switchyard's writer leaves such fields out (answerFields);
+ * - it is not a plain object, an array or a Headers (a Map, another package's Headers):
+ *   @hono/node-server would write none of its fields.
  */
-function namesTransferEncoding(init: unknown): boolean {
+function leavesFastPath(init: unknown): boolean {
   if (init === undefined || init === null) return false
-  if (init instanceof Headers) return init.has('transfer-encoding')
-  if (Array.isArray(init)) {
-    for (const pair of init) if (isTransferEncoding((pair as unknown[])[0])) return true
+  if (init instanceof Headers) {
+    for (const name of init.keys()) if (HOP_BY_HOP.has(name)) return true
     return false
   }
-  for (const name in init as object) if (isTransferEncoding(name)) return true
+  if (Array.isArray(init)) {
+    for (const pair of init) if (!Array.isArray(pair) || isHopByHop(pair[0])) return true
+    return false
+  }
+  const proto = Object.getPrototypeOf(init)
+  if (proto !== Object.prototype && proto !== null) return true
+  for (const name in init as object) if (isHopByHop(name)) return true
   return false
 }
 

@@ -4,7 +4,7 @@
 // at once; a streamed one is handed back as a Response for writeResponse to stream.
 import type { ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
-import { endToEnd, isTransferEncoding } from '../core/hop-by-hop.ts'
+import { answerFields } from '../core/hop-by-hop.ts'
 import { isHttp2, responseGone } from './response-state.ts'
 
 interface PreparedResponse {
@@ -27,9 +27,9 @@ export function writePrepared(response: Response, res: ServerResponse): boolean 
   if (typeof prepare !== 'function' || responseGone(res)) return false
   const prepared = prepare.call(response)
   const { status, statusText, body } = prepared
-  // HTTP/2 refuses connection-specific fields (srvx's stream() sets Transfer-Encoding);
-  // over HTTP/1 the framing is Node's, as for every Fetch answer (write-response.ts).
-  const headers = isHttp2(res) ? endToEnd(prepared.headers) : withoutFraming(prepared.headers)
+  // Node frames it and keeps the connection, as for every Fetch answer (write-response.ts):
+  // srvx's stream() sets Transfer-Encoding, which HTTP/2 refuses.
+  const headers = answerFields(prepared.headers, isHttp2(res))
   if (body == null || typeof body === 'string' || body instanceof Uint8Array) {
     res.writeHead(status, statusText || undefined, headers)
     res.end(body ?? undefined)
@@ -40,14 +40,4 @@ export function writePrepared(response: Response, res: ServerResponse): boolean 
   for (let i = 0; i < headers.length; i += 2)
     pairs.push([headers[i] as string, headers[i + 1] as string])
   return new Response(stream as ReadableStream, { status, statusText, headers: pairs })
-}
-
-/** The flat field list without Transfer-Encoding: the same array when it names none. */
-function withoutFraming(flat: string[]): string[] {
-  for (let i = 0; i < flat.length; i += 2) {
-    if (isTransferEncoding(flat[i])) {
-      return flat.filter((_, k) => !isTransferEncoding(flat[k - (k % 2)]))
-    }
-  }
-  return flat
 }

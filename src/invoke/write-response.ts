@@ -1,7 +1,7 @@
 // Writes a Fetch Response to a Node ServerResponse: status and headers in one writeHead,
 // small bodies with a Content-Length in one write, streams chunk by chunk with backpressure.
 import type { ServerResponse } from 'node:http'
-import { HOP_BY_HOP } from '../core/hop-by-hop.ts'
+import { answerFields, HOP_BY_HOP } from '../core/hop-by-hop.ts'
 import { isHttp2, responseGone } from './response-state.ts'
 
 type NodeHeaders = Record<string, string | string[]>
@@ -23,18 +23,38 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
 }
 
 /**
- * Never a Transfer-Encoding: a Response's body is its content, already decoded (an upstream
- * `fetch()`'s headers still name the chunking it undid), so the framing is Node's to choose
- * (a length, chunks, or the close for an HTTP/1.0 client). Over `http2`, none of the
- * connection-specific fields either, which HTTP/2 refuses to write.
+ * The fields as Node writes them. A Response's body is its content, already decoded (an
+ * upstream `fetch()`'s headers still name the chunking undici undid), so the framing and the
+ * connection are Node's: a Response that names connection-specific fields has them left
+ * out (answerFields), over HTTP/1 as over HTTP/2, which refuses them.
  */
 function toNodeHeaders(source: Headers, http2: boolean): NodeHeaders {
   const headers: NodeHeaders = {}
+  let hop = false
   source.forEach((value, name) => {
-    if (http2 ? !HOP_BY_HOP.has(name) : name !== 'transfer-encoding') headers[name] = value
+    if (HOP_BY_HOP.has(name)) hop = true
+    else headers[name] = value
   })
+  if (hop) return fromFlat(answerFields(flatOf(source), http2))
   // Iteration yields each Set-Cookie apart; keep them all.
   if (headers['set-cookie'] !== undefined) headers['set-cookie'] = source.getSetCookie()
+  return headers
+}
+
+function flatOf(source: Headers): string[] {
+  const flat: string[] = []
+  for (const [name, value] of source) flat.push(name, value)
+  return flat
+}
+
+function fromFlat(flat: string[]): NodeHeaders {
+  const headers: NodeHeaders = {}
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i] as string
+    const value = flat[i + 1] as string
+    const had = headers[name]
+    headers[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value]
+  }
   return headers
 }
 
