@@ -32,12 +32,16 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
     res.end('lo')
   })
   let upstreamUrl = ''
-  const hono = new Hono().get('/stream', (c) =>
-    stream(c, async (s) => {
-      await s.write('hel')
-      await s.write('lo')
-    }),
-  )
+  const hono = new Hono()
+    .get('/stream', (c) =>
+      stream(c, async (s) => {
+        await s.write('hel')
+        await s.write('lo')
+      }),
+    )
+    .get('/ws', (c) =>
+      c.text('Upgrade Required', 426, { Upgrade: 'websocket', Connection: 'Upgrade' }),
+    )
   const apps = {
     '/object': () =>
       new Response('hello', {
@@ -73,6 +77,14 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
       new Response('hello', { headers: { connection: 'keep-alive', 'keep-alive': 'timeout=99' } }),
     '/close': () =>
       new Response('hello', { headers: { connection: 'close', 'transfer-encoding': CHUNKED } }),
+    // A string body implies text/plain, whatever else the app's fields say.
+    '/typed': () =>
+      new Response('hello', {
+        headers: [
+          ['keep-alive', 'timeout=5'],
+          ['x-a', '1'],
+        ],
+      }),
     // Not a plain object: @hono/node-server alone writes none of its fields.
     '/map': () =>
       new Response('hello', {
@@ -136,6 +148,26 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
     assert.ok(Date.now() - started < 2000, `closed at once, not after ${Date.now() - started} ms`)
     assert.equal(reply.headers.connection, 'close')
     assert.equal(reply.body, 'hello')
+  })
+
+  it('keeps the Content-Type a string body implies when other fields are left out', async () => {
+    const answer = await fetch(`http://127.0.0.1:${port}/typed`)
+    assert.equal(answer.headers.get('content-type'), 'text/plain;charset=UTF-8')
+    assert.equal(answer.headers.get('x-a'), '1')
+  })
+
+  it("keeps a 426's Upgrade over HTTP/1.1, with Connection: upgrade (RFC 9110 §15.5.22)", async () => {
+    const kept = await exchange(port, 'GET /hono/ws HTTP/1.1\r\nHost: a.test\r\n\r\n', 1000, false)
+    assert.equal(kept.status, 426)
+    assert.equal(kept.headers.upgrade, 'websocket')
+    assert.equal(kept.headers.connection, 'upgrade')
+    const started = Date.now()
+    const request = 'GET /hono/ws HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n'
+    const closed = await exchange(port, request, 4000, false)
+    assert.ok(Date.now() - started < 2000, `closed at once, not after ${Date.now() - started} ms`)
+    assert.equal(closed.headers.upgrade, 'websocket')
+    assert.equal(closed.headers.connection, 'close, upgrade')
+    assert.equal(closed.body, 'Upgrade Required')
   })
 
   it('keeps the fields of a header init that is not a plain object (a Map)', async () => {

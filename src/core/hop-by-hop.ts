@@ -55,31 +55,3 @@ export function endToEnd(flat: readonly string[]): string[] {
   }
   return kept
 }
-
-/**
- * A Fetch answer's flat field list as Node writes it: without connection-specific fields
- * (its body is content, which Node frames), without a Content-Length that a
- * Transfer-Encoding it named overrode (RFC 9112 §6.3: the length is the stale one), and,
- * over HTTP/1, with `Connection: close` if it asked to close. The same array if it names
- * no connection-specific field.
- */
-export function answerFields(flat: string[], http2: boolean): string[] {
-  let hop = false
-  for (let i = 0; i < flat.length && !hop; i += 2) hop = isHopByHop(flat[i])
-  if (!hop) return flat
-  const kept = endToEnd(flat)
-  let close = false
-  let chunked = false
-  for (let i = 0; i < flat.length; i += 2) {
-    const name = (flat[i] as string).toLowerCase()
-    if (name === 'transfer-encoding') chunked = true
-    else if (name === 'connection') close ||= connectionTokens(flat[i + 1])?.has('close') === true
-  }
-  const fields = chunked ? withoutLength(kept) : kept
-  if (close && !http2) fields.push('connection', 'close')
-  return fields
-}
-
-function withoutLength(flat: string[]): string[] {
-  return flat.filter((_, k) => (flat[k - (k % 2)] as string).toLowerCase() !== 'content-length')
-}

@@ -4,7 +4,7 @@
 // at once; a streamed one is handed back as a Response for writeResponse to stream.
 import type { ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
-import { answerFields } from '../core/hop-by-hop.ts'
+import { answerFields } from './answer-fields.ts'
 import { isHttp2, responseGone } from './response-state.ts'
 
 interface PreparedResponse {
@@ -29,7 +29,7 @@ export function writePrepared(response: Response, res: ServerResponse): boolean 
   const { status, statusText, body } = prepared
   // Node frames it and keeps the connection, as for every Fetch answer (write-response.ts):
   // srvx's stream() sets Transfer-Encoding, which HTTP/2 refuses.
-  const headers = answerFields(prepared.headers, isHttp2(res))
+  const headers = answerFields(prepared.headers, isHttp2(res), !res.shouldKeepAlive)
   if (body == null || typeof body === 'string' || body instanceof Uint8Array) {
     res.writeHead(status, statusText || undefined, headers)
     res.end(body ?? undefined)

@@ -1,7 +1,8 @@
 // Writes a Fetch Response to a Node ServerResponse: status and headers in one writeHead,
 // small bodies with a Content-Length in one write, streams chunk by chunk with backpressure.
 import type { ServerResponse } from 'node:http'
-import { answerFields, HOP_BY_HOP } from '../core/hop-by-hop.ts'
+import { HOP_BY_HOP } from '../core/hop-by-hop.ts'
+import { answerFields } from './answer-fields.ts'
 import { isHttp2, responseGone } from './response-state.ts'
 
 type NodeHeaders = Record<string, string | string[]>
@@ -12,8 +13,10 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
     response.body?.cancel().catch(() => {})
     return
   }
-  const headers = toNodeHeaders(response.headers, isHttp2(res))
+  // The body first: a lightweight Response becomes a real one, whose headers then carry the
+  // Content-Type a string body implies (its own headers list only what the app gave).
   const body = response.body
+  const headers = toNodeHeaders(response.headers, res)
   if (body === null) {
     res.writeHead(response.status, response.statusText || undefined, headers)
     res.end()
@@ -22,20 +25,15 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
   return writeBody(body.getReader(), response, headers, res)
 }
 
-/**
- * The fields as Node writes them. A Response's body is its content, already decoded (an
- * upstream `fetch()`'s headers still name the chunking undici undid), so the framing and the
- * connection are Node's: a Response that names connection-specific fields has them left
- * out (answerFields), over HTTP/1 as over HTTP/2, which refuses them.
- */
-function toNodeHeaders(source: Headers, http2: boolean): NodeHeaders {
+/** The fields as Node writes them; connection-specific ones as answerFields has it. */
+function toNodeHeaders(source: Headers, res: ServerResponse): NodeHeaders {
   const headers: NodeHeaders = {}
   let hop = false
   source.forEach((value, name) => {
     if (HOP_BY_HOP.has(name)) hop = true
     else headers[name] = value
   })
-  if (hop) return fromFlat(answerFields(flatOf(source), http2))
+  if (hop) return fromFlat(answerFields(flatOf(source), isHttp2(res), !res.shouldKeepAlive))
   // Iteration yields each Set-Cookie apart; keep them all.
   if (headers['set-cookie'] !== undefined) headers['set-cookie'] = source.getSetCookie()
   return headers

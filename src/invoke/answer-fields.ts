@@ -1,0 +1,38 @@
+// A Fetch answer's fields as Node writes them. A Response's body is its content, already
+// decoded (an upstream `fetch()`'s headers still name the chunking undici undid), so Node
+// frames it and keeps the connection: connection-specific fields are left out (HTTP/2
+// refuses them anyway), and a Content-Length beside a Transfer-Encoding, the stale one
+// (RFC 9112 §6.3), is measured anew. Over HTTP/1, where switchyard is the origin of the
+// answer, two things the app says about this connection hold: `Connection: close` closes,
+// and an `Upgrade` (a 426 must carry one, RFC 9110 §15.5.22) goes out with
+// `Connection: upgrade`, and `close` beside it when the client asked to close (Node reads
+// any Connection field without `close` as keep-alive).
+import { connectionTokens, endToEnd, isHopByHop } from '../core/hop-by-hop.ts'
+
+/** `flat` as `[name, value, …]`; the same array if it names no connection-specific field. */
+export function answerFields(flat: string[], http2: boolean, clientCloses: boolean): string[] {
+  let hop = false
+  for (let i = 0; i < flat.length && !hop; i += 2) hop = isHopByHop(flat[i])
+  if (!hop) return flat
+  let close = clientCloses
+  let chunked = false
+  const upgrades: string[] = []
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = (flat[i] as string).toLowerCase()
+    const value = flat[i + 1] as string
+    if (name === 'transfer-encoding') chunked = true
+    else if (name === 'connection') close ||= connectionTokens(value)?.has('close') === true
+    else if (name === 'upgrade') upgrades.push(value)
+  }
+  const fields = chunked ? withoutLength(endToEnd(flat)) : endToEnd(flat)
+  if (http2) return fields
+  const tokens: string[] = close ? ['close'] : []
+  if (upgrades.length > 0) tokens.push('upgrade')
+  for (const value of upgrades) fields.push('upgrade', value)
+  if (tokens.length > 0) fields.push('connection', tokens.join(', '))
+  return fields
+}
+
+function withoutLength(flat: string[]): string[] {
+  return flat.filter((_, k) => (flat[k - (k % 2)] as string).toLowerCase() !== 'content-length')
+}
