@@ -1,7 +1,8 @@
 // With the override on (the default), the very first listener of a process lets
 // @hono/node-server write the small lightweight Responses it recognises itself: its own
 // writer names the headers `Content-Type` and `Content-Length`, switchyard's writer
-// `content-type` and `content-length`. A stream still goes through switchyard's writer.
+// `content-type` and `content-length`. A stream still goes through switchyard's writer, and
+// so does a status a real Response refuses.
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -38,4 +39,32 @@ describe('the first listener of a process, override on', () => {
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/)
     assert.doesNotMatch(text, /\r\nContent-Type: /)
   })
+})
+
+describe('a status a real Response refuses, override on', () => {
+  const reported: unknown[] = []
+  const app = mount(null, {
+    '/103': () => new Response(null, { status: 103 }),
+    '/600': () => new Response('x', { status: 600 }),
+  })
+  const server = createServer(toNodeListener(app, { onError: (error) => reported.push(error) }))
+  let port = 0
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    port = (server.address() as AddressInfo).port
+  })
+  after(() => server.close())
+
+  // The lightweight Response does not check its status; @hono/node-server sent a 103 with no
+  // answer after it (the client waited) and a 600 as it was.
+  for (const path of ['/103', '/600']) {
+    it(`GET ${path} is a 500, reported, as a real Response's RangeError is`, async () => {
+      const before = reported.length
+      const request = `GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`
+      const reply = await exchange(port, request, 2000, false)
+      assert.equal(reply.status, 500)
+      assert.equal(reported.length, before + 1)
+      assert.ok(reported.at(-1) instanceof RangeError)
+    })
+  }
 })

@@ -15,6 +15,10 @@ export function lightweightCache(overrideOn: boolean): (response: Response) => b
   return (response) => {
     const cached = (response as unknown as Record<symbol, CacheEntry | undefined>)[key]
     if (cached === undefined) return false
+    // A status outside 200–599 is refused by a real Response (a RangeError, answered 500);
+    // @hono/node-server would send it (a 103 with no answer after it leaves the client waiting).
+    const status = cached[0]
+    if (!(status >= 200 && status <= 599)) return false
     const body = cached[1]
     if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) return false
     return !leavesFastPath(cached[2])
