@@ -77,6 +77,8 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
       new Response('hello', { headers: { connection: 'keep-alive', 'keep-alive': 'timeout=99' } }),
     '/close': () =>
       new Response('hello', { headers: { connection: 'close', 'transfer-encoding': CHUNKED } }),
+    // An upstream's offer to switch protocols (copied) is not this server's to make.
+    '/h2c': () => new Response('hello', { headers: { upgrade: 'h2,h2c', connection: 'Upgrade' } }),
     // A string body implies text/plain, whatever else the app's fields say.
     '/typed': () =>
       new Response('hello', {
@@ -123,7 +125,7 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
       const framings = ['content-length', 'transfer-encoding'].filter((f) => f in reply.headers)
       assert.equal(framings.length, 1, `exactly one framing field, got ${reply.text}`)
       assert.equal(reply.headers.connection, 'close')
-      for (const field of ['keep-alive', 'trailer', 'x-b'])
+      for (const field of ['keep-alive', 'trailer', 'upgrade', 'x-b'])
         assert.equal(reply.headers[field], undefined)
       const answer = await fetch(`http://127.0.0.1:${port}${path}`)
       assert.equal(await answer.text(), expected(path))

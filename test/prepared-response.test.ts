@@ -19,6 +19,8 @@ describe("srvx's FastResponse behind the Node entry", () => {
     const path = new URL(request.url).pathname
     // srvx takes a Node Readable as a body; one of strings yields strings, not bytes.
     if (path === '/strings') return new NodeResponse(Readable.from(['h\u00e9']) as never)
+    // srvx does not check a status; a real Response throws for one outside 200–599.
+    if (path === '/103') return new NodeResponse(null, { status: 103 })
     if (path === '/stream') {
       return new NodeResponse(new Blob(['a', 'b']).stream(), { headers: { 'x-kind': 'stream' } })
     }
@@ -63,6 +65,16 @@ describe("srvx's FastResponse behind the Node entry", () => {
     assert.match(text, /^HTTP\/1\.1 200 /)
     assert.match(text, /\r\ncontent-length: 3\r\n/i)
     assert.ok(Buffer.from(text, 'latin1').toString('utf8').endsWith('\r\n\r\nh\u00e9'), text)
+  })
+
+  it('answers a status outside 200–599 with a 500, as a real Response refuses it', async () => {
+    const reply = await exchange(
+      port,
+      'GET /s/103 HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n',
+      2000,
+      false,
+    )
+    assert.equal(reply.status, 500)
   })
 
   it('streams a streamed body', async () => {

@@ -4,13 +4,19 @@
 // refuses them anyway), and a Content-Length beside a Transfer-Encoding, the stale one
 // (RFC 9112 §6.3), is measured anew. Over HTTP/1, where switchyard is the origin of the
 // answer, two things the app says about this connection hold: `Connection: close` closes,
-// and an `Upgrade` (a 426 must carry one, RFC 9110 §15.5.22) goes out with
+// and a 426's `Upgrade` (which it must carry, RFC 9110 §15.5.22) goes out with
 // `Connection: upgrade`, and `close` beside it when the client asked to close (Node reads
-// any Connection field without `close` as keep-alive).
+// any Connection field without `close` as keep-alive). Any other answer's Upgrade (an
+// upstream's `Upgrade: h2c`, copied) offers what this server does not do: left out.
 import { connectionTokens, endToEnd, isHopByHop } from '../core/hop-by-hop.ts'
 
 /** `flat` as `[name, value, …]`; the same array if it names no connection-specific field. */
-export function answerFields(flat: string[], http2: boolean, clientCloses: boolean): string[] {
+export function answerFields(
+  flat: string[],
+  status: number,
+  http2: boolean,
+  clientCloses: boolean,
+): string[] {
   let hop = false
   for (let i = 0; i < flat.length && !hop; i += 2) hop = isHopByHop(flat[i])
   if (!hop) return flat
@@ -22,7 +28,7 @@ export function answerFields(flat: string[], http2: boolean, clientCloses: boole
     const value = flat[i + 1] as string
     if (name === 'transfer-encoding') chunked = true
     else if (name === 'connection') close ||= connectionTokens(value)?.has('close') === true
-    else if (name === 'upgrade') upgrades.push(value)
+    else if (name === 'upgrade' && status === 426) upgrades.push(value)
   }
   const fields = chunked ? withoutLength(endToEnd(flat)) : endToEnd(flat)
   if (http2) return fields

@@ -27,9 +27,13 @@ export function writePrepared(response: Response, res: ServerResponse): boolean 
   if (typeof prepare !== 'function' || responseGone(res)) return false
   const prepared = prepare.call(response)
   const { status, statusText, body } = prepared
+  // srvx does not check it; a real Response would have thrown (a 103 left the client waiting).
+  if (!(status >= 200 && status <= 599)) {
+    throw new RangeError(`A Response's status must be 200–599, got ${status}`)
+  }
   // Node frames it and keeps the connection, as for every Fetch answer (write-response.ts):
   // srvx's stream() sets Transfer-Encoding, which HTTP/2 refuses.
-  const headers = answerFields(prepared.headers, isHttp2(res), !res.shouldKeepAlive)
+  const headers = answerFields(prepared.headers, status, isHttp2(res), !res.shouldKeepAlive)
   if (body == null || typeof body === 'string' || body instanceof Uint8Array) {
     res.writeHead(status, statusText || undefined, headers)
     res.end(body ?? undefined)

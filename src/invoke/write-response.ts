@@ -13,10 +13,14 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
     response.body?.cancel().catch(() => {})
     return
   }
+  // Response.error() (status 0): Node's HTTP/1 refuses it, HTTP/2 would answer 200.
+  if (!(response.status >= 200 && response.status <= 599)) {
+    throw new RangeError(`A Response's status must be 200–599, got ${response.status}`)
+  }
   // The body first: a lightweight Response becomes a real one, whose headers then carry the
   // Content-Type a string body implies (its own headers list only what the app gave).
   const body = response.body
-  const headers = toNodeHeaders(response.headers, res)
+  const headers = toNodeHeaders(response.headers, response.status, res)
   if (body === null) {
     res.writeHead(response.status, response.statusText || undefined, headers)
     res.end()
@@ -26,14 +30,14 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
 }
 
 /** The fields as Node writes them; connection-specific ones as answerFields has it. */
-function toNodeHeaders(source: Headers, res: ServerResponse): NodeHeaders {
+function toNodeHeaders(source: Headers, status: number, res: ServerResponse): NodeHeaders {
   const headers: NodeHeaders = {}
   let hop = false
   source.forEach((value, name) => {
     if (HOP_BY_HOP.has(name)) hop = true
     else headers[name] = value
   })
-  if (hop) return fromFlat(answerFields(flatOf(source), isHttp2(res), !res.shouldKeepAlive))
+  if (hop) return fromFlat(answerFields(flatOf(source), status, isHttp2(res), !res.shouldKeepAlive))
   // Iteration yields each Set-Cookie apart; keep them all.
   if (headers['set-cookie'] !== undefined) headers['set-cookie'] = source.getSetCookie()
   return headers
