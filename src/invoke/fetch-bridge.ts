@@ -7,7 +7,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { getRequestListener, RequestError } from '@hono/node-server'
 import type { EntryConfig } from '../core/config.ts'
-import { HOP_BY_HOP } from '../core/hop-by-hop.ts'
 import { attachContext, contextOf } from '../core/info.ts'
 import type { FetchLeaf } from '../core/leaf.ts'
 import { isResponse } from '../core/response.ts'
@@ -17,7 +16,7 @@ import { fail } from './funnel.ts'
 import { lightweightCache } from './lightweight.ts'
 import { nodeAnswerer } from './node-answer.ts'
 import { writePrepared } from './prepared-response.ts'
-import { isHttp2, responseGone } from './response-state.ts'
+import { responseGone } from './response-state.ts'
 import { writeResponse } from './write-response.ts'
 
 type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown
@@ -48,12 +47,9 @@ function createFetchBridge(config: EntryConfig): NodeListener {
     if (!isResponse(response)) {
       return failed(new TypeError(`The app returned ${typeof response}, not a Response`), env)
     }
-    // @hono/node-server writes the lightweight Responses it knows, but over HTTP/2 only
-    // those without connection-specific fields (Hono's stream() sets Transfer-Encoding).
-    const res = env.outgoing
-    if (sync(response) && !responseGone(res) && !(isHttp2(res) && hopByHop(response))) {
-      return response
-    }
+    // @hono/node-server writes the lightweight Responses it knows (never those naming
+    // connection-specific fields: lightweight.ts), over either protocol.
+    if (sync(response) && !responseGone(env.outgoing)) return response
     let written: void | Promise<void>
     try {
       const prepared = writePrepared(response, env.outgoing)
@@ -115,9 +111,4 @@ function createFetchBridge(config: EntryConfig): NodeListener {
   )
   sync = lightweightCache(config.overrideGlobalObjects)
   return listener
-}
-
-function hopByHop(response: Response): boolean {
-  for (const name of response.headers.keys()) if (HOP_BY_HOP.has(name)) return true
-  return false
 }
