@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import { answerFields } from './answer-fields.ts'
 import { isHttp2, responseGone } from './response-state.ts'
+import { checkStatus } from './write-response.ts'
 
 interface PreparedResponse {
   status: number
@@ -28,9 +29,7 @@ export function writePrepared(response: Response, res: ServerResponse): boolean 
   const prepared = prepare.call(response)
   const { status, statusText, body } = prepared
   // srvx does not check it; a real Response would have thrown (a 103 left the client waiting).
-  if (!(status >= 200 && status <= 599)) {
-    throw new RangeError(`A Response's status must be 200–599, got ${status}`)
-  }
+  checkStatus(status)
   // Node frames it and keeps the connection, as for every Fetch answer (write-response.ts):
   // srvx's stream() sets Transfer-Encoding, which HTTP/2 refuses.
   const headers = answerFields(prepared.headers, status, isHttp2(res), !res.shouldKeepAlive)

@@ -14,9 +14,7 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
     return
   }
   // Response.error() (status 0): Node's HTTP/1 refuses it, HTTP/2 would answer 200.
-  if (!(response.status >= 200 && response.status <= 599)) {
-    throw new RangeError(`A Response's status must be 200–599, got ${response.status}`)
-  }
+  checkStatus(response.status)
   // The body first: a lightweight Response becomes a real one, whose headers then carry the
   // Content-Type a string body implies (its own headers list only what the app gave).
   const body = response.body
@@ -27,6 +25,16 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
     return
   }
   return writeBody(body.getReader(), response, headers, res)
+}
+
+/**
+ * Throws the RangeError a real Response throws for a status outside 200–599, for answers
+ * nothing checked (Response.error(), srvx's FastResponse).
+ */
+export function checkStatus(status: number): void {
+  if (!(status >= 200 && status <= 599)) {
+    throw new RangeError(`A Response's status must be 200–599, got ${status}`)
+  }
 }
 
 /** The fields as Node writes them; connection-specific ones as answerFields has it. */
