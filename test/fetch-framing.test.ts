@@ -113,14 +113,21 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
     upstream.close()
   })
 
+  /** The answer to `request` on a connection the server closes at once after it. */
+  async function closedAtOnce(request: string) {
+    const started = Date.now()
+    const reply = await exchange(port, request, 4000, false)
+    assert.ok(Date.now() - started < 2000, `closed at once, not after ${Date.now() - started} ms`)
+    return reply
+  }
+
   const paths = [...Object.keys(apps).filter((p) => p !== '/hono'), '/hono/stream']
   const expected = (path: string) => (path === '/both' ? 'hello world' : 'hello')
   for (const path of paths) {
     it(`GET ${path}: one framing over HTTP/1.1, the connection closed as asked, read whole by a strict client`, async () => {
-      const request = `GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`
-      const started = Date.now()
-      const reply = await exchange(port, request, 4000, false)
-      assert.ok(Date.now() - started < 2000, `closed at once, not after ${Date.now() - started} ms`)
+      const reply = await closedAtOnce(
+        `GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`,
+      )
       assert.equal(reply.status, 200)
       const framings = ['content-length', 'transfer-encoding'].filter((f) => f in reply.headers)
       assert.equal(framings.length, 1, `exactly one framing field, got ${reply.text}`)
@@ -145,9 +152,7 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
   }
 
   it('closes a kept-alive connection when the app asks to (Connection: close)', async () => {
-    const started = Date.now()
-    const reply = await exchange(port, 'GET /close HTTP/1.1\r\nHost: a.test\r\n\r\n', 4000, false)
-    assert.ok(Date.now() - started < 2000, `closed at once, not after ${Date.now() - started} ms`)
+    const reply = await closedAtOnce('GET /close HTTP/1.1\r\nHost: a.test\r\n\r\n')
     assert.equal(reply.headers.connection, 'close')
     assert.equal(reply.body, 'hello')
   })
@@ -163,10 +168,9 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
     assert.equal(kept.status, 426)
     assert.equal(kept.headers.upgrade, 'websocket')
     assert.equal(kept.headers.connection, 'upgrade')
-    const started = Date.now()
-    const request = 'GET /hono/ws HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n'
-    const closed = await exchange(port, request, 4000, false)
-    assert.ok(Date.now() - started < 2000, `closed at once, not after ${Date.now() - started} ms`)
+    const closed = await closedAtOnce(
+      'GET /hono/ws HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n',
+    )
     assert.equal(closed.headers.upgrade, 'websocket')
     assert.equal(closed.headers.connection, 'close, upgrade')
     assert.equal(closed.body, 'Upgrade Required')
