@@ -148,6 +148,14 @@ const list: Config[] = [
     keys: 10_000,
     request: tenant,
   },
+  {
+    name: 'hosts-100k',
+    label: 'hosts, 100,000 exact hosts',
+    group: 'switchyard',
+    vs: ['map-100k', 'hosts-10k', 'node-http-spread'],
+    keys: 100_000,
+    request: tenant,
+  },
   ...[1, 1_000, 10_000, 100_000].map(
     (n): Config => ({
       name: `subdomains-${short(n)}`,
@@ -233,6 +241,7 @@ export const targets: Array<{ name: string; baseline: string; factor: number }> 
   { name: 'mount-fetch', baseline: 'hono-server', factor: 0.95 },
   { name: 'mount-fetch-plain', baseline: 'hono-server-plain', factor: 0.95 },
   { name: 'hosts-10k', baseline: 'map-10k', factor: 0.95 },
+  { name: 'hosts-100k', baseline: 'map-100k', factor: 0.95 },
   { name: 'subdomains-10k', baseline: 'map-10k', factor: 0.95 },
   { name: 'subdomains-100k', baseline: 'map-100k', factor: 0.95 },
   { name: 'mount-1k', baseline: 'mount-node', factor: 0.95 },

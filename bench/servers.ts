@@ -40,6 +40,10 @@ function tenants(n: number): Server {
   return node(subdomains('example.com', freshHello, { max: n }))
 }
 
+function exactHosts(n: number): Server {
+  return node(hosts(Array.from({ length: n }, (_, i) => [`t${i}.example.com`, freshHello()])))
+}
+
 function expressVhost(n: number): Server {
   const app = express()
   for (let i = 0; i < n; i++) app.use(vhost(`t${i}.example.com`, freshHello()))
@@ -93,13 +97,8 @@ const builders: Record<string, () => Server | Promise<Server>> = {
   },
   'mount-nested': () =>
     node(mount(null, { ...siblings, '/a': mount(null, { '/b': mount(null, { '/c': hello }) }) })),
-  'hosts-10k': () => {
-    const table = Array.from(
-      { length: 10_000 },
-      (_, i) => [`t${i}.example.com`, freshHello()] as const,
-    )
-    return node(hosts(table))
-  },
+  'hosts-10k': () => exactHosts(10_000),
+  'hosts-100k': () => exactHosts(100_000),
   'subdomains-1': () => tenants(1),
   'subdomains-1k': () => tenants(1_000),
   'subdomains-10k': () => tenants(10_000),
