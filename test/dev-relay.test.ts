@@ -88,6 +88,27 @@ describe('switchyard dev relay', () => {
     assert.equal(got.headers['x-app-hop'], undefined, 'named in the worker’s Connection field')
   })
 
+  it("holds the app's Connection: close and a 426's Upgrade for the client", async () => {
+    // Kept alive, until the app's close: the front closes the client's connection then.
+    const socket = connect(port, '127.0.0.1')
+    socket.setEncoding('latin1')
+    let text = ''
+    socket.on('data', (chunk: string) => (text += chunk))
+    socket.write('GET /426 HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    socket.write('GET /close HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    const closed = once(socket, 'close')
+    const timeout = sleep(3000).then(() => 'timed out')
+    assert.notEqual(await Promise.race([closed, timeout]), 'timed out', 'closed after /close')
+    const [first, second] = text.split(/(?=HTTP\/1\.1 )/)
+    assert.match(first ?? '', /^HTTP\/1\.1 426 /)
+    assert.match(first ?? '', /\r\nupgrade: websocket\r\n/i)
+    assert.match(first ?? '', /\r\nconnection: upgrade\r\n/i)
+    assert.match(first ?? '', /\r\n\r\n(10\r\n)?upgrade required\r\n/)
+    assert.match(second ?? '', /^HTTP\/1\.1 200 /)
+    assert.match(second ?? '', /\r\nconnection: close\r\n/i)
+    assert.match(second ?? '', /\r\n\r\n(7\r\n)?closing/)
+  })
+
   it('relays 103 Early Hints before the answer, and trailer fields after it', async () => {
     const seen = await new Promise<{ early: unknown[]; body: string; trailers: unknown }>(
       (resolve, reject) => {

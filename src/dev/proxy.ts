@@ -11,6 +11,7 @@ import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:
 import { connect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { endToEnd } from '../core/hop-by-hop.ts'
+import { answerFields } from '../invoke/answer-fields.ts'
 import { relayEarlyHints, relayTrailers, trailersCanFollow } from '../proxy/relay.ts'
 import { withReloadScript } from './live.ts'
 import type { DevWorker } from './workers.ts'
@@ -68,12 +69,14 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
         agent: upstreamOf(req.socket, worker),
       },
       (answer) => {
-        const headers = endToEnd(answer.rawHeaders)
+        const status = answer.statusCode ?? 502
+        // The worker's answer as this connection's own: the front frames the body Node has
+        // decoded, and the worker's `Connection: close` and a 426's Upgrade hold for the client.
+        const headers = answerFields(answer.rawHeaders, status, false, !res.shouldKeepAlive)
         answer.on('error', () => res.destroy())
         if (liveReload && req.method !== 'HEAD' && isPlainHtml(answer)) {
           return relayPage(answer, res, headers)
         }
-        const status = answer.statusCode ?? 502
         const trailer = answer.headers.trailer
         if (trailer !== undefined && trailersCanFollow(res, status, answer.headers)) {
           headers.push('Trailer', trailer)

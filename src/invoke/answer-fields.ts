@@ -1,6 +1,7 @@
-// A Fetch answer's fields as Node writes them. A Response's body is its content, already
-// decoded (an upstream `fetch()`'s headers still name the chunking undici undid), so Node
-// frames it and keeps the connection: connection-specific fields are left out (HTTP/2
+// An answer's fields as Node writes them, where the body is content already decoded: a
+// Fetch Response's (an upstream `fetch()`'s headers still name the chunking undici undid), or
+// a dev worker's answer relayed by the front. Node frames it and keeps the connection:
+// connection-specific fields are left out (HTTP/2
 // refuses them anyway), and a Content-Length beside a Transfer-Encoding, the stale one
 // (RFC 9112 §6.3), is measured anew. Over HTTP/1, where switchyard is the origin of the
 // answer, two things the app says about this connection hold: `Connection: close` closes,
