@@ -195,6 +195,29 @@ describe('switchyard dev relay', () => {
     assert.match(text, /echo:ping/)
   })
 
+  it('relays an upgrade pipelined behind a slow request after that request is answered', async (t) => {
+    const socket = connect(port, '127.0.0.1')
+    t.after(() => socket.destroy())
+    await once(socket, 'connect')
+    socket.setEncoding('latin1')
+    let text = ''
+    socket.on('data', (chunk: string) => {
+      text += chunk
+    })
+    socket.write(
+      'GET /slow/first HTTP/1.1\r\nHost: localhost\r\n\r\n' +
+        'GET /ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n',
+    )
+    const deadline = Date.now() + 3000
+    while (!/ 101 [\s\S]*\r\n\r\n/.test(text) && Date.now() < deadline) await sleep(10)
+    const [first, second] = text.split(/(?=HTTP\/1\.1 )/)
+    assert.match(first ?? '', /^HTTP\/1\.1 200 [\s\S]*app \d+ localhost \/slow\/first/)
+    assert.match(second ?? '', /^HTTP\/1\.1 101 [\s\S]*x-url: \/ws/i)
+    socket.write('ping')
+    while (!text.includes('echo:ping') && Date.now() < deadline) await sleep(10)
+    assert.match(text, /echo:ping$/)
+  })
+
   it('answers 502 when the worker dies, then the same connection reaches the new worker', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
     try {

@@ -73,6 +73,8 @@ const app = mount(tenants, {
   '/fn': nodeWithUpgrade,
   '/bare': createServer(),
   '/api': { fetch: () => new Response('api') },
+  '/later': (_req: IncomingMessage, res: { end(s: string): void }) =>
+    setTimeout(() => res.end('later'), 150),
   '/express': express().get('/', (_req, res) => res.send('express')),
   '/throw': withUpgrade(notFound(), () => {
     throw boom
@@ -219,5 +221,37 @@ describe('toUpgradeListener', () => {
     for (let i = 0; i < 100 && inFlight() !== 0; i++) await sleep(10)
     assert.equal(inFlight(), 0)
     assert.equal((await refused('/', 'slow.example.com'))[0], 400) // the server lives on
+  })
+
+  it('answers the requests before a pipelined upgrade first, then hands it over', async (t) => {
+    const raw = tcp(port, '127.0.0.1')
+    t.after(() => raw.destroy())
+    await once(raw, 'connect')
+    raw.setEncoding('latin1')
+    let text = ''
+    raw.on('data', (chunk: string) => {
+      text += chunk
+    })
+    // Two requests the app answers later, then an upgrade, in one write.
+    raw.write(
+      'GET /later HTTP/1.1\r\nHost: localhost\r\n\r\n' +
+        'GET /later HTTP/1.1\r\nHost: localhost\r\n\r\n' +
+        'GET /fn/chat HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    )
+    const deadline = Date.now() + 3000
+    while (!text.includes('\r\n\r\n', text.indexOf(' 101 ')) && Date.now() < deadline) {
+      await sleep(10)
+    }
+    const answers = text.split(/(?=HTTP\/1\.1 )/)
+    assert.equal(answers.length, 3, text)
+    assert.match(answers[0] as string, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nlater$/)
+    assert.match(answers[1] as string, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nlater$/)
+    assert.match(answers[2] as string, /^HTTP\/1\.1 101 [\s\S]*\r\n\r\n$/)
+    // The WebSocket works: a masked text frame (a zero mask) and the echo's unmasked one.
+    text = ''
+    raw.write(Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x79, 0x6f]))
+    while (!text.includes('yo') && Date.now() < deadline) await sleep(10)
+    assert.equal(text.slice(2), 'fn /chat /fn /fn: yo')
   })
 })

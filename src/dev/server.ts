@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import type { Duplex } from 'node:stream'
+import { afterEarlierAnswers } from '../invoke/upgrade.ts'
 import { listen } from '../server/listen.ts'
 import { parseEntry } from '../server/load-app.ts'
 import {
@@ -162,11 +163,8 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     const answer = check(req)
     if (answer?.host !== undefined && refused.size < 100 && !refused.has(answer.host)) {
       refused.add(answer.host)
-      console.error(
-        yellow(
-          `⚠ refused Host "${answer.host}" (403); allow it with --allowed-hosts ${answer.host}`,
-        ),
-      )
+      const allow = `allow it with --allowed-hosts ${answer.host}`
+      console.error(yellow(`⚠ refused Host "${answer.host}" (403); ${allow}`))
     }
     return answer
   }
@@ -181,10 +179,14 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     else void relay(req, res)
   })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const answer = refusal(req)
-    if (answer !== undefined) refuseUpgrade(socket, answer)
-    else if (isDashboardRequest(req)) refuseDashboardUpgrade(socket)
-    else void relayUpgrade(req, socket, head)
+    // Node removed its 'error' listener: a reset while earlier answers go out must not crash.
+    socket.on('error', () => socket.destroy())
+    afterEarlierAnswers(socket, () => {
+      const answer = refusal(req)
+      if (answer !== undefined) refuseUpgrade(socket, answer)
+      else if (isDashboardRequest(req)) refuseDashboardUpgrade(socket)
+      else void relayUpgrade(req, socket, head)
+    })
   })
   try {
     await listen(server, options.port, options.host)

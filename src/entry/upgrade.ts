@@ -4,7 +4,13 @@ import type { Duplex } from 'node:stream'
 import { entryConfig } from '../core/config.ts'
 import { resolve, statsOf, toTarget } from '../core/leaf.ts'
 import type { App } from '../core/types.ts'
-import { bytesWritten, failUpgrade, invokeUpgrade, type Upgrade } from '../invoke/upgrade.ts'
+import {
+  afterEarlierAnswers,
+  bytesWritten,
+  failUpgrade,
+  invokeUpgrade,
+  type Upgrade,
+} from '../invoke/upgrade.ts'
 import type { NodeListenerOptions } from './node.ts'
 import { NodeContext } from './node-context.ts'
 
@@ -15,9 +21,7 @@ export function toUpgradeListener(app: App, options: NodeListenerOptions = {}): 
   const target = toTarget(app, 'toUpgradeListener()')
   const config = entryConfig(options)
   const root = statsOf(target)
-  return (req, socket, head) => {
-    // Node hands over upgrade sockets with no 'error' listener: a reset must not crash us.
-    socket.on('error', ignore)
+  const dispatch = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const u: Upgrade = { req, socket, head, before: bytesWritten(socket) }
     let ctx: NodeContext | undefined
     try {
@@ -34,6 +38,11 @@ export function toUpgradeListener(app: App, options: NodeListenerOptions = {}): 
     } catch (error) {
       failUpgrade(error, ctx, u, config, root)
     }
+  }
+  return (req, socket, head) => {
+    // Node hands over upgrade sockets with no 'error' listener: a reset must not crash us.
+    socket.on('error', ignore)
+    afterEarlierAnswers(socket, () => dispatch(req, socket, head))
   }
 }
 
