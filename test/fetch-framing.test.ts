@@ -24,6 +24,7 @@ const CHUNKED = 'chunked'
 describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', () => {
   // A real upstream that answers in chunks: its fetch() Response names the chunking undone.
   const upstream = createServer((req, res) => {
+    if (req.url === '/closing') res.setHeader('connection', 'close')
     if (req.url === '/trailer') {
       res.setHeader('Trailer', 'Server-Timing')
       res.addTrailers({ 'Server-Timing': 'total;dur=1' })
@@ -73,6 +74,8 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
         headers: { 'content-length': '5', 'transfer-encoding': CHUNKED },
       }),
     '/passed': () => fetch(`${upstreamUrl}trailer`),
+    // The upstream closes its own connection; the client's is not the upstream's to close.
+    '/passed-close': () => fetch(`${upstreamUrl}closing`),
     '/keep-alive': () =>
       new Response('hello', { headers: { connection: 'keep-alive', 'keep-alive': 'timeout=99' } }),
     '/close': () =>
@@ -155,6 +158,20 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
     const reply = await closedAtOnce('GET /close HTTP/1.1\r\nHost: a.test\r\n\r\n')
     assert.equal(reply.headers.connection, 'close')
     assert.equal(reply.body, 'hello')
+  })
+
+  it("keeps the client's connection when the app passes on an upstream's Connection: close", async () => {
+    const reply = await exchange(
+      port,
+      'GET /passed-close HTTP/1.1\r\nHost: a.test\r\n\r\n',
+      1000,
+      false,
+    )
+    assert.equal(reply.status, 200)
+    assert.equal(reply.headers.connection, 'keep-alive')
+    assert.match(reply.body, /hello/)
+    const own = await exchange(port, 'GET /close HTTP/1.1\r\nHost: a.test\r\n\r\n', 1000, false)
+    assert.equal(own.headers.connection, 'close', "the app's own close still closes")
   })
 
   it('keeps the Content-Type a string body implies when other fields are left out', async () => {

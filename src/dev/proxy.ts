@@ -72,7 +72,7 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
         const status = answer.statusCode ?? 502
         // The worker's answer as this connection's own: the front frames the body Node has
         // decoded, and the worker's `Connection: close` and a 426's Upgrade hold for the client.
-        const headers = answerFields(answer.rawHeaders, status, false, !res.shouldKeepAlive)
+        const headers = answerFields(answer.rawHeaders, status, true, !res.shouldKeepAlive)
         answer.on('error', () => res.destroy())
         if (liveReload && req.method !== 'HEAD' && isPlainHtml(answer)) {
           return relayPage(answer, res, headers)

@@ -1,21 +1,23 @@
 // An answer's fields as Node writes them, where the body is content already decoded: a
 // Fetch Response's (an upstream `fetch()`'s headers still name the chunking undici undid), or
 // a dev worker's answer relayed by the front. Node frames it and keeps the connection:
-// connection-specific fields are left out (HTTP/2
-// refuses them anyway), and a Content-Length beside a Transfer-Encoding, the stale one
-// (RFC 9112 §6.3), is measured anew. Over HTTP/1, where switchyard is the origin of the
-// answer, two things the app says about this connection hold: `Connection: close` closes,
-// and a 426's `Upgrade` (which it must carry, RFC 9110 §15.5.22) goes out with
-// `Connection: upgrade`, and `close` beside it when the client asked to close (Node reads
-// any Connection field without `close` as keep-alive). Any other answer's Upgrade (an
-// upstream's `Upgrade: h2c`, copied) offers what this server does not do: left out.
+// connection-specific fields are left out (HTTP/2 refuses them anyway), and a Content-Length
+// beside a Transfer-Encoding, the stale one (RFC 9112 §6.3), is measured anew. Over HTTP/1,
+// where the fields are the app's own, two things it says about the client's connection hold:
+// `Connection: close` closes, and a 426's `Upgrade` (which it must carry, RFC 9110
+// §15.5.22) goes out with `Connection: upgrade`, and `close` beside it when the client asked
+// to close (Node reads any Connection field without `close` as keep-alive). Any other
+// answer's Upgrade (an upstream's `Upgrade: h2c`, copied) offers what this server does not
+// do: left out. A Response that `fetch()` returned speaks for its upstream's connection, not
+// the client's: its `Connection: close` is the upstream's, and is left out too.
 import { connectionTokens, endToEnd, isHopByHop } from '../core/hop-by-hop.ts'
 
 /** `flat` as `[name, value, …]`; the same array if it names no connection-specific field. */
 export function answerFields(
   flat: string[],
   status: number,
-  http2: boolean,
+  /** HTTP/1, with fields that are the app's own: its close and a 426's Upgrade hold. */
+  forClient: boolean,
   clientCloses: boolean,
 ): string[] {
   let hop = false
@@ -32,7 +34,7 @@ export function answerFields(
     else if (name === 'upgrade' && status === 426) upgrades.push(value)
   }
   const fields = chunked ? withoutLength(endToEnd(flat)) : endToEnd(flat)
-  if (http2) return fields
+  if (!forClient) return fields
   const tokens: string[] = close ? ['close'] : []
   if (upgrades.length > 0) tokens.push('upgrade')
   for (const value of upgrades) fields.push('upgrade', value)

@@ -18,7 +18,7 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
   // The body first: a lightweight Response becomes a real one, whose headers then carry the
   // Content-Type a string body implies (its own headers list only what the app gave).
   const body = response.body
-  const headers = toNodeHeaders(response.headers, response.status, res)
+  const headers = toNodeHeaders(response, res)
   if (body === null) {
     res.writeHead(response.status, response.statusText || undefined, headers)
     res.end()
@@ -38,14 +38,20 @@ export function checkStatus(status: number): void {
 }
 
 /** The fields as Node writes them; connection-specific ones as answerFields has it. */
-function toNodeHeaders(source: Headers, status: number, res: ServerResponse): NodeHeaders {
+function toNodeHeaders(response: Response, res: ServerResponse): NodeHeaders {
+  const source = response.headers
   const headers: NodeHeaders = {}
   let hop = false
   source.forEach((value, name) => {
     if (HOP_BY_HOP.has(name)) hop = true
     else headers[name] = value
   })
-  if (hop) return fromFlat(answerFields(flatOf(source), status, isHttp2(res), !res.shouldKeepAlive))
+  if (hop) {
+    // fetch() gives its Response the URL it fetched; one the app made has none.
+    const forClient = !isHttp2(res) && !response.url
+    const flat = answerFields(flatOf(source), response.status, forClient, !res.shouldKeepAlive)
+    return fromFlat(flat)
+  }
   // Iteration yields each Set-Cookie apart; keep them all.
   if (headers['set-cookie'] !== undefined) headers['set-cookie'] = source.getSetCookie()
   return headers
