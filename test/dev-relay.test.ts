@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { type Cli, startCli } from './support/cli.ts'
 import { send } from './support/http.ts'
+import { converse } from './support/raw.ts'
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url))
 
@@ -88,18 +89,13 @@ describe('switchyard dev relay', () => {
     assert.equal(got.headers['x-app-hop'], undefined, 'named in the worker’s Connection field')
   })
 
-  it("holds the app's Connection: close and a 426's Upgrade for the client", async () => {
+  it("holds the app's Connection: close and a 426's Upgrade for the client", async (t) => {
     // Kept alive, until the app's close: the front closes the client's connection then.
-    const socket = connect(port, '127.0.0.1')
-    socket.setEncoding('latin1')
-    let text = ''
-    socket.on('data', (chunk: string) => (text += chunk))
-    socket.write('GET /426 HTTP/1.1\r\nHost: localhost\r\n\r\n')
-    socket.write('GET /close HTTP/1.1\r\nHost: localhost\r\n\r\n')
-    const closed = once(socket, 'close')
-    const timeout = sleep(3000).then(() => 'timed out')
-    assert.notEqual(await Promise.race([closed, timeout]), 'timed out', 'closed after /close')
-    const [first, second] = text.split(/(?=HTTP\/1\.1 )/)
+    const c = await converse(port, t)
+    c.socket.write('GET /426 HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    c.socket.write('GET /close HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    const [first, second] = (await c.closed()).split(/(?=HTTP\/1\.1 )/)
+    assert.ok(c.socket.destroyed, 'closed after /close')
     assert.match(first ?? '', /^HTTP\/1\.1 426 /)
     assert.match(first ?? '', /\r\nupgrade: websocket\r\n/i)
     assert.match(first ?? '', /\r\nconnection: upgrade\r\n/i)
@@ -196,26 +192,16 @@ describe('switchyard dev relay', () => {
   })
 
   it('relays an upgrade pipelined behind a slow request after that request is answered', async (t) => {
-    const socket = connect(port, '127.0.0.1')
-    t.after(() => socket.destroy())
-    await once(socket, 'connect')
-    socket.setEncoding('latin1')
-    let text = ''
-    socket.on('data', (chunk: string) => {
-      text += chunk
-    })
-    socket.write(
+    const c = await converse(port, t)
+    c.socket.write(
       'GET /slow/first HTTP/1.1\r\nHost: localhost\r\n\r\n' +
         'GET /ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n',
     )
-    const deadline = Date.now() + 3000
-    while (!/ 101 [\s\S]*\r\n\r\n/.test(text) && Date.now() < deadline) await sleep(10)
-    const [first, second] = text.split(/(?=HTTP\/1\.1 )/)
+    const [first, second] = (await c.until(/ 101 [\s\S]*\r\n\r\n/)).split(/(?=HTTP\/1\.1 )/)
     assert.match(first ?? '', /^HTTP\/1\.1 200 [\s\S]*app \d+ localhost \/slow\/first/)
     assert.match(second ?? '', /^HTTP\/1\.1 101 [\s\S]*x-url: \/ws/i)
-    socket.write('ping')
-    while (!text.includes('echo:ping') && Date.now() < deadline) await sleep(10)
-    assert.match(text, /echo:ping$/)
+    c.socket.write('ping')
+    assert.match(await c.until(/echo:ping/), /echo:ping$/)
   })
 
   it('answers 502 when the worker dies, then the same connection reaches the new worker', async () => {

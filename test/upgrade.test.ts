@@ -11,6 +11,7 @@ import express from 'express'
 import WebSocket, { WebSocketServer } from 'ws'
 import { fetchApp, mount, mountInfo, notFound, subdomains, withUpgrade } from '../src/index.ts'
 import { toNodeListener, toUpgradeListener } from '../src/node.ts'
+import { converse } from './support/raw.ts'
 
 /** A noServer `ws` echo, tagging replies with `tag` and what the app saw of the request. */
 function echo(tag: string) {
@@ -224,34 +225,22 @@ describe('toUpgradeListener', () => {
   })
 
   it('answers the requests before a pipelined upgrade first, then hands it over', async (t) => {
-    const raw = tcp(port, '127.0.0.1')
-    t.after(() => raw.destroy())
-    await once(raw, 'connect')
-    raw.setEncoding('latin1')
-    let text = ''
-    raw.on('data', (chunk: string) => {
-      text += chunk
-    })
+    const c = await converse(port, t)
     // Two requests the app answers later, then an upgrade, in one write.
-    raw.write(
+    c.socket.write(
       'GET /later HTTP/1.1\r\nHost: localhost\r\n\r\n' +
         'GET /later HTTP/1.1\r\nHost: localhost\r\n\r\n' +
         'GET /fn/chat HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
         'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
     )
-    const deadline = Date.now() + 3000
-    while (!text.includes('\r\n\r\n', text.indexOf(' 101 ')) && Date.now() < deadline) {
-      await sleep(10)
-    }
-    const answers = text.split(/(?=HTTP\/1\.1 )/)
-    assert.equal(answers.length, 3, text)
+    const answers = (await c.until(/ 101 [\s\S]*\r\n\r\n/)).split(/(?=HTTP\/1\.1 )/)
+    assert.equal(answers.length, 3, c.text)
     assert.match(answers[0] as string, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nlater$/)
     assert.match(answers[1] as string, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nlater$/)
     assert.match(answers[2] as string, /^HTTP\/1\.1 101 [\s\S]*\r\n\r\n$/)
     // The WebSocket works: a masked text frame (a zero mask) and the echo's unmasked one.
-    text = ''
-    raw.write(Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x79, 0x6f]))
-    while (!text.includes('yo') && Date.now() < deadline) await sleep(10)
-    assert.equal(text.slice(2), 'fn /chat /fn /fn: yo')
+    c.clear()
+    c.socket.write(Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x79, 0x6f]))
+    assert.equal((await c.until(/yo/)).slice(2), 'fn /chat /fn /fn: yo')
   })
 })

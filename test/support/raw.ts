@@ -1,5 +1,7 @@
 // A raw HTTP/1.1 exchange over a net.Socket: any bytes out, the status line and body back.
-import { connect } from 'node:net'
+import { once } from 'node:events'
+import { connect, type Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface RawReply {
   /** null: the connection closed without a response; -1: no answer in time. */
@@ -52,4 +54,51 @@ function parse(text: string, timedOut: boolean): RawReply {
     headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
   }
   return { status: Number(m[1]), headers, body: end < 0 ? '' : text.slice(end + 4), text }
+}
+
+/** A connection kept open that gathers what it receives (latin1), for pipelined exchanges. */
+export interface Conversation {
+  socket: Socket
+  /** Everything received so far; reset with `clear()`. */
+  readonly text: string
+  clear(): void
+  /** Waits until `pattern` matches what was received (at most `timeout` ms), then returns it. */
+  until(pattern: RegExp, timeout?: number): Promise<string>
+  /** Waits until the connection is closed (at most `timeout` ms), then returns what came. */
+  closed(timeout?: number): Promise<string>
+}
+
+/** Opens a conversation with 127.0.0.1:`port`; `t.after` destroys it whatever the outcome. */
+export async function converse(
+  port: number,
+  t: { after(fn: () => void): void },
+): Promise<Conversation> {
+  const socket = connect(port, '127.0.0.1')
+  t.after(() => socket.destroy())
+  socket.on('error', () => {})
+  await once(socket, 'connect')
+  socket.setEncoding('latin1')
+  let text = ''
+  socket.on('data', (chunk: string) => {
+    text += chunk
+  })
+  return {
+    socket,
+    get text() {
+      return text
+    },
+    clear: () => {
+      text = ''
+    },
+    async until(pattern, timeout = 3000) {
+      const deadline = Date.now() + timeout
+      while (!pattern.test(text) && !socket.destroyed && Date.now() < deadline) await sleep(10)
+      return text
+    },
+    async closed(timeout = 3000) {
+      const deadline = Date.now() + timeout
+      while (!socket.destroyed && Date.now() < deadline) await sleep(10)
+      return text
+    },
+  }
 }
