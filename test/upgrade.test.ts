@@ -76,6 +76,11 @@ const app = mount(tenants, {
   '/api': { fetch: () => new Response('api') },
   '/later': (_req: IncomingMessage, res: { end(s: string): void }) =>
     setTimeout(() => res.end('later'), 150),
+  '/now': (_req: IncomingMessage, res: { end(s: string): void }) => res.end('now'),
+  // Never answers; says when its client is gone.
+  '/never': (_req: IncomingMessage, res: EventEmitter) => {
+    res.on('close', () => events.emit('never closed'))
+  },
   '/express': express().get('/', (_req, res) => res.send('express')),
   '/throw': withUpgrade(notFound(), () => {
     throw boom
@@ -224,23 +229,55 @@ describe('toUpgradeListener', () => {
     assert.equal((await refused('/', 'slow.example.com'))[0], 400) // the server lives on
   })
 
-  it('answers the requests before a pipelined upgrade first, then hands it over', async (t) => {
+  const UPGRADE =
+    'GET /fn/chat HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+    'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'
+  // A masked text frame "yo" (a zero mask).
+  const FRAME = Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x79, 0x6f])
+
+  for (const [before, bodies] of [
+    [
+      ['/later', '/later'],
+      ['later', 'later'],
+    ],
+    [
+      ['/now', '/now'],
+      ['now', 'now'],
+    ],
+    [
+      ['/later', '/now', '/now'],
+      ['later', 'now', 'now'],
+    ],
+  ] as const) {
+    it(`answers ${before.join(', ')} pipelined before an upgrade first, then hands it over`, async (t) => {
+      const c = await converse(port, t)
+      // The requests, the upgrade and a first frame, in one write: the frame is the head.
+      const requests = before.map((path) => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`)
+      c.socket.write(Buffer.concat([Buffer.from(requests.join('') + UPGRADE, 'latin1'), FRAME]))
+      const text = await c.until(/fn \/chat \/fn \/fn: yo$/)
+      const answers = text.split(/(?=HTTP\/1\.1 )/)
+      assert.equal(answers.length, before.length + 1, text)
+      for (const [i, body] of bodies.entries()) {
+        assert.match(answers[i] as string, new RegExp(`^HTTP/1\\.1 200 [\\s\\S]*\r\n\r\n${body}$`))
+      }
+      // The 101, then the echo of the frame sent before it, unmasked.
+      assert.match(
+        answers.at(-1) as string,
+        /^HTTP\/1\.1 101 [\s\S]*\r\n\r\n..fn \/chat \/fn \/fn: yo$/,
+      )
+      c.clear()
+      c.socket.write(FRAME)
+      assert.equal((await c.until(/yo/)).slice(2), 'fn /chat /fn /fn: yo')
+    })
+  }
+
+  it('lets a client go that closes while its upgrade waits behind an answer', async (t) => {
     const c = await converse(port, t)
-    // Two requests the app answers later, then an upgrade, in one write.
-    c.socket.write(
-      'GET /later HTTP/1.1\r\nHost: localhost\r\n\r\n' +
-        'GET /later HTTP/1.1\r\nHost: localhost\r\n\r\n' +
-        'GET /fn/chat HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
-        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
-    )
-    const answers = (await c.until(/ 101 [\s\S]*\r\n\r\n/)).split(/(?=HTTP\/1\.1 )/)
-    assert.equal(answers.length, 3, c.text)
-    assert.match(answers[0] as string, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nlater$/)
-    assert.match(answers[1] as string, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nlater$/)
-    assert.match(answers[2] as string, /^HTTP\/1\.1 101 [\s\S]*\r\n\r\n$/)
-    // The WebSocket works: a masked text frame (a zero mask) and the echo's unmasked one.
-    c.clear()
-    c.socket.write(Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x79, 0x6f]))
-    assert.equal((await c.until(/yo/)).slice(2), 'fn /chat /fn /fn: yo')
+    const left = once(events, 'never closed')
+    c.socket.end(`GET /never HTTP/1.1\r\nHost: localhost\r\n\r\n${UPGRADE}`)
+    const timeout = sleep(2000).then(() => 'still waiting')
+    assert.notEqual(await Promise.race([left, timeout]), 'still waiting')
+    await c.closed()
+    assert.ok(c.socket.destroyed)
   })
 })

@@ -72,7 +72,11 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
         const status = answer.statusCode ?? 502
         // The worker's answer as this connection's own: the front frames the body Node has
         // decoded, and the worker's `Connection: close` and a 426's Upgrade hold for the client.
-        const headers = answerFields(answer.rawHeaders, status, true, !res.shouldKeepAlive)
+        const headers = answerFields(answer.rawHeaders, status, {
+          http2: false,
+          clientCloses: !res.shouldKeepAlive,
+          fetched: false,
+        })
         answer.on('error', () => res.destroy())
         if (liveReload && req.method !== 'HEAD' && isPlainHtml(answer)) {
           return relayPage(answer, res, headers)
@@ -139,6 +143,9 @@ export function proxyUpgrade(current: WorkerSource) {
       socket.destroy()
       return
     }
+    // The client left while a worker started: its 'close' has passed, so nothing would end
+    // an upstream opened now.
+    if (socket.destroyed) return
     // An upgraded connection is one client's alone: its own upstream, piped both ways.
     const upstream = connect(worker.port, '127.0.0.1', () => {
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`]

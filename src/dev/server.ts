@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import type { Duplex } from 'node:stream'
-import { afterEarlierAnswers } from '../invoke/upgrade.ts'
+import { afterEarlierAnswers } from '../invoke/upgrade-order.ts'
 import { listen } from '../server/listen.ts'
 import { parseEntry } from '../server/load-app.ts'
 import {
@@ -181,11 +181,11 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node removed its 'error' listener: a reset while earlier answers go out must not crash.
     socket.on('error', () => socket.destroy())
-    afterEarlierAnswers(socket, () => {
+    afterEarlierAnswers(socket, head, (early) => {
       const answer = refusal(req)
       if (answer !== undefined) refuseUpgrade(socket, answer)
       else if (isDashboardRequest(req)) refuseDashboardUpgrade(socket)
-      else void relayUpgrade(req, socket, head)
+      else void relayUpgrade(req, socket, early)
     })
   })
   try {

@@ -4,13 +4,8 @@ import type { Duplex } from 'node:stream'
 import { entryConfig } from '../core/config.ts'
 import { resolve, statsOf, toTarget } from '../core/leaf.ts'
 import type { App } from '../core/types.ts'
-import {
-  afterEarlierAnswers,
-  bytesWritten,
-  failUpgrade,
-  invokeUpgrade,
-  type Upgrade,
-} from '../invoke/upgrade.ts'
+import { bytesWritten, failUpgrade, invokeUpgrade, type Upgrade } from '../invoke/upgrade.ts'
+import { afterEarlierAnswers } from '../invoke/upgrade-order.ts'
 import type { NodeListenerOptions } from './node.ts'
 import { NodeContext } from './node-context.ts'
 
@@ -42,7 +37,7 @@ export function toUpgradeListener(app: App, options: NodeListenerOptions = {}): 
   return (req, socket, head) => {
     // Node hands over upgrade sockets with no 'error' listener: a reset must not crash us.
     socket.on('error', ignore)
-    afterEarlierAnswers(socket, () => dispatch(req, socket, head))
+    afterEarlierAnswers(socket, head, (early) => dispatch(req, socket, early))
   }
 }
 

@@ -4,7 +4,7 @@
 // and `Connection: close`: built-ins answer their own status (404 for notFound()); an app
 // that takes no upgrades answers 400, as `ws` does for upgrades it won't handle (426 would
 // ask the client to upgrade, 501 would alarm as a server fault).
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http'
+import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { EntryConfig } from '../core/config.ts'
 import type { DispatchContext } from '../core/context.ts'
@@ -126,32 +126,6 @@ function statusText(status: number): string {
 }
 
 /** Bytes handed to a net.Socket so far (buffered ones included); other Duplexes count 0. */
-/**
- * Runs `run` once the answers to the requests before this upgrade on its connection are out.
- * Node hands an upgrade over as soon as it is parsed, even pipelined behind a request still
- * being answered: a 101 written then would reach the client first, and the earlier answer
- * would follow as the new protocol's bytes (answers keep the requests' order, RFC 9112
- * §9.3.2). Node keeps the answer being written on the socket as `_httpMessage`, and on its
- * 'finish' hands the socket to the next one queued before this runs again.
- */
-export function afterEarlierAnswers(socket: Duplex, run: () => void): void {
-  const answer = (socket as { _httpMessage?: ServerResponse | null })._httpMessage
-  if (answer === undefined || answer === null || answer.writableFinished || answer.destroyed) {
-    run()
-    return
-  }
-  let waited = false
-  const next = () => {
-    if (waited) return
-    waited = true
-    answer.off('finish', next)
-    answer.off('close', next)
-    afterEarlierAnswers(socket, run)
-  }
-  answer.on('finish', next)
-  answer.on('close', next)
-}
-
 export function bytesWritten(socket: Duplex): number {
   return (socket as { bytesWritten?: number }).bytesWritten ?? 0
 }
