@@ -25,6 +25,10 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
   // A real upstream that answers in chunks: its fetch() Response names the chunking undone.
   const upstream = createServer((req, res) => {
     if (req.url === '/closing') res.setHeader('connection', 'close')
+    if (req.url === '/426') {
+      res.writeHead(426, { upgrade: 'websocket', connection: 'upgrade, close' })
+      return void res.end('upgrade')
+    }
     if (req.url === '/trailer') {
       res.setHeader('Trailer', 'Server-Timing')
       res.addTrailers({ 'Server-Timing': 'total;dur=1' })
@@ -76,6 +80,7 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
     '/passed': () => fetch(`${upstreamUrl}trailer`),
     // The upstream closes its own connection; the client's is not the upstream's to close.
     '/passed-close': () => fetch(`${upstreamUrl}closing`),
+    '/passed-426': () => fetch(`${upstreamUrl}426`),
     '/keep-alive': () =>
       new Response('hello', { headers: { connection: 'keep-alive', 'keep-alive': 'timeout=99' } }),
     '/close': () =>
@@ -124,7 +129,11 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
     return reply
   }
 
-  const paths = [...Object.keys(apps).filter((p) => p !== '/hono'), '/hono/stream']
+  // A 426 keeps its Upgrade: asserted on its own below.
+  const paths = [
+    ...Object.keys(apps).filter((p) => p !== '/hono' && p !== '/passed-426'),
+    '/hono/stream',
+  ]
   const expected = (path: string) => (path === '/both' ? 'hello world' : 'hello')
   for (const path of paths) {
     it(`GET ${path}: one framing over HTTP/1.1, the connection closed as asked, read whole by a strict client`, async () => {
@@ -172,6 +181,16 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
     assert.match(reply.body, /hello/)
     const own = await exchange(port, 'GET /close HTTP/1.1\r\nHost: a.test\r\n\r\n', 1000, false)
     assert.equal(own.headers.connection, 'close', "the app's own close still closes")
+    // A passed-on 426 keeps its Upgrade (RFC 9110 §15.5.22), not its upstream's close.
+    const upgrade = await exchange(
+      port,
+      'GET /passed-426 HTTP/1.1\r\nHost: a.test\r\n\r\n',
+      1000,
+      false,
+    )
+    assert.equal(upgrade.status, 426)
+    assert.equal(upgrade.headers.upgrade, 'websocket')
+    assert.equal(upgrade.headers.connection, 'upgrade')
   })
 
   it('keeps the Content-Type a string body implies when other fields are left out', async () => {

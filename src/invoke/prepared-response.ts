@@ -32,7 +32,11 @@ export function writePrepared(response: Response, res: ServerResponse): boolean 
   checkStatus(status)
   // Node frames it and keeps the connection, as for every Fetch answer (write-response.ts):
   // srvx's stream() sets Transfer-Encoding, which HTTP/2 refuses.
-  const headers = answerFields(prepared.headers, status, !isHttp2(res), !res.shouldKeepAlive)
+  const headers = answerFields(prepared.headers, status, {
+    http2: isHttp2(res),
+    clientCloses: !res.shouldKeepAlive,
+    fetched: false,
+  })
   if (body == null || typeof body === 'string' || body instanceof Uint8Array) {
     res.writeHead(status, statusText || undefined, headers)
     res.end(body ?? undefined)

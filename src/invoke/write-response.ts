@@ -47,9 +47,12 @@ function toNodeHeaders(response: Response, res: ServerResponse): NodeHeaders {
     else headers[name] = value
   })
   if (hop) {
-    // fetch() gives its Response the URL it fetched; one the app made has none.
-    const forClient = !isHttp2(res) && !response.url
-    const flat = answerFields(flatOf(source), response.status, forClient, !res.shouldKeepAlive)
+    const flat = answerFields(flatOf(source), response.status, {
+      http2: isHttp2(res),
+      clientCloses: !res.shouldKeepAlive,
+      // fetch() gives its Response the URL it fetched; one the app made has none.
+      fetched: !!response.url,
+    })
     return fromFlat(flat)
   }
   // Iteration yields each Set-Cookie apart; keep them all.
