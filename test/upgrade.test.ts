@@ -78,8 +78,9 @@ const app = mount(tenants, {
     setTimeout(() => res.end('later'), 150),
   '/now': (_req: IncomingMessage, res: { end(s: string): void }) => res.end('now'),
   // Never answers; says when its client is gone.
-  '/never': (_req: IncomingMessage, res: EventEmitter) => {
+  '/never': (req: IncomingMessage, res: EventEmitter) => {
     res.on('close', () => events.emit('never closed'))
+    req.on('close', () => events.emit('never request closed'))
   },
   '/express': express().get('/', (_req, res) => res.send('express')),
   '/throw': withUpgrade(notFound(), () => {
@@ -273,7 +274,7 @@ describe('toUpgradeListener', () => {
 
   it('lets a client go that closes while its upgrade waits behind an answer', async (t) => {
     const c = await converse(port, t)
-    const left = once(events, 'never closed')
+    const left = Promise.all([once(events, 'never closed'), once(events, 'never request closed')])
     c.socket.end(`GET /never HTTP/1.1\r\nHost: localhost\r\n\r\n${UPGRADE}`)
     const timeout = sleep(2000).then(() => 'still waiting')
     assert.notEqual(await Promise.race([left, timeout]), 'still waiting')

@@ -44,6 +44,9 @@ export function afterEarlierAnswers(
   }
   const gone = () => {
     finish()
+    // Node took its own 'close' handler off the socket with the upgrade: the request being
+    // answered is told here (those queued behind it are out of reach).
+    pending(s)?.req.destroy()
     s.destroy()
   }
   let watched: ServerResponse | undefined
