@@ -169,25 +169,19 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
     assert.equal(reply.body, 'hello')
   })
 
+  /** The answer to GET `path` on a connection kept alive: read until a 1 s timeout. */
+  const keptAlive = (path: string) =>
+    exchange(port, `GET ${path} HTTP/1.1\r\nHost: a.test\r\n\r\n`, 1000, false)
+
   it("keeps the client's connection when the app passes on an upstream's Connection: close", async () => {
-    const reply = await exchange(
-      port,
-      'GET /passed-close HTTP/1.1\r\nHost: a.test\r\n\r\n',
-      1000,
-      false,
-    )
+    const reply = await keptAlive('/passed-close')
     assert.equal(reply.status, 200)
     assert.equal(reply.headers.connection, 'keep-alive')
     assert.match(reply.body, /hello/)
-    const own = await exchange(port, 'GET /close HTTP/1.1\r\nHost: a.test\r\n\r\n', 1000, false)
+    const own = await keptAlive('/close')
     assert.equal(own.headers.connection, 'close', "the app's own close still closes")
     // A passed-on 426 keeps its Upgrade (RFC 9110 §15.5.22), not its upstream's close.
-    const upgrade = await exchange(
-      port,
-      'GET /passed-426 HTTP/1.1\r\nHost: a.test\r\n\r\n',
-      1000,
-      false,
-    )
+    const upgrade = await keptAlive('/passed-426')
     assert.equal(upgrade.status, 426)
     assert.equal(upgrade.headers.upgrade, 'websocket')
     assert.equal(upgrade.headers.connection, 'upgrade')
@@ -200,7 +194,7 @@ describe('Fetch answers that name a Transfer-Encoding, behind the Node entry', (
   })
 
   it("keeps a 426's Upgrade over HTTP/1.1, with Connection: upgrade (RFC 9110 §15.5.22)", async () => {
-    const kept = await exchange(port, 'GET /hono/ws HTTP/1.1\r\nHost: a.test\r\n\r\n', 1000, false)
+    const kept = await keptAlive('/hono/ws')
     assert.equal(kept.status, 426)
     assert.equal(kept.headers.upgrade, 'websocket')
     assert.equal(kept.headers.connection, 'upgrade')
