@@ -105,6 +105,16 @@ describe('switchyard dev relay', () => {
     assert.match(second ?? '', /\r\n\r\n(7\r\n)?closing/)
   })
 
+  it('relays an early 413 that closes during a large upload, not a 502', async () => {
+    // The worker's close meets the rest of the upload; the answer must not be lost to it.
+    for (let i = 0; i < 5; i++) {
+      const got = await uploadTo(port, '/too-large', 20_000_000)
+      assert.match(got, /^HTTP\/1\.1 413 /)
+      assert.match(got, /\r\n\r\n9\r\ntoo large\r\n0\r\n\r\n$/, 'the whole answer')
+    }
+    assert.equal((await send(port, '/after', { agent: false })).status, 200)
+  })
+
   it('relays 103 Early Hints before the answer, and trailer fields after it', async () => {
     const seen = await new Promise<{ early: unknown[]; body: string; trailers: unknown }>(
       (resolve, reject) => {
@@ -226,3 +236,27 @@ describe('switchyard dev relay', () => {
     }
   })
 })
+
+/** Sends `size` bytes of body as fast as the connection takes them, then ends; what came back. */
+function uploadTo(port: number, path: string, size: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let got = ''
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.toString('latin1')
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => resolve(got))
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${size}\r\n\r\n`)
+    const chunk = Buffer.alloc(65536, 97)
+    let sent = 0
+    const pump = () => {
+      while (sent < size && !socket.destroyed) {
+        sent += chunk.length
+        if (!socket.write(chunk)) return void socket.once('drain', pump)
+      }
+      socket.end()
+    }
+    pump()
+  })
+}

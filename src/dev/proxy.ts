@@ -59,6 +59,7 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
     } catch {
       return workerGone(res)
     }
+    let answered = false
     const upstream = request(
       {
         host: '127.0.0.1',
@@ -69,6 +70,13 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
         agent: upstreamOf(req.socket, worker),
       },
       (answer) => {
+        answered = true
+        // An answer that closes the worker's connection before the body was all sent (a 413
+        // to an upload): the rest of the body is the client's to drop, as Node drops it.
+        if (!upstream.shouldKeepAlive && !req.complete) {
+          req.unpipe(upstream)
+          req.resume()
+        }
         const status = answer.statusCode ?? 502
         // The worker's answer as this connection's own: the front frames the body Node has
         // decoded, and the worker's `Connection: close` and a 426's Upgrade hold for the client.
@@ -94,7 +102,11 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
     upstream.on('information', (info) => {
       if (info.statusCode === 103) relayEarlyHints(res, info.headers)
     })
-    upstream.on('error', () => workerGone(res))
+    // Once the answer has begun, its own 'error' ends the client's; a later error on the
+    // request (its body cut short by the worker's close) is not the worker going away.
+    upstream.on('error', () => {
+      if (!answered) workerGone(res)
+    })
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy()
     })

@@ -1,6 +1,6 @@
 // `switchyard dev`: run_simple with a reloader. One listening socket, workers swapped
 // behind it on every change, so no request is refused while the app reloads.
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import type { Duplex } from 'node:stream'
@@ -26,6 +26,7 @@ import {
   refuseDashboardUpgrade,
 } from './dashboard.ts'
 import { compileGlob } from './glob.ts'
+import { lingeringServer } from './linger.ts'
 import { EVENTS_PATH, LiveReload } from './live.ts'
 import { proxyRequest, proxyUpgrade } from './proxy.ts'
 import { watchSources } from './watch.ts'
@@ -171,7 +172,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   const relay = proxyRequest(() => current, options.liveReload === true)
   const relayUpgrade = proxyUpgrade(() => current)
   const dashboard = devDashboard(() => current)
-  const server = createServer((req, res) => {
+  const server = lingeringServer((req, res) => {
     const answer = refusal(req)
     if (answer !== undefined) refuseRequest(res, answer)
     else if (req.url === EVENTS_PATH) live.serve(req, res)

@@ -3,7 +3,7 @@
 // error page for every request instead, until the next change replaces it. It starts as a
 // spare: everything but the entry is loaded ahead, and the supervisor says when to load it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { url as inspectorUrl } from 'node:inspector'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
@@ -23,6 +23,7 @@ import { logRequest } from './access-log.ts'
 import { red } from './color.ts'
 import { renderDevError } from './error-page.ts'
 import { surfaceFrameworkErrors } from './framework-errors.ts'
+import { lingeringServer } from './linger.ts'
 import { recordImports } from './module-graph.ts'
 
 /** What the supervisor hears from a worker (spawned apps' messages: process/remote-child.ts). */
@@ -146,7 +147,7 @@ async function start(): Promise<void> {
       onError: (error, context) =>
         console.error(red(`✖ ${context.method} ${context.url}`), forLog(error)),
     })
-    server = createServer((req, res) => {
+    server = lingeringServer((req, res) => {
       logRequest(req, res, { recent })
       listener(req, res)
     })
@@ -158,7 +159,7 @@ async function start(): Promise<void> {
     })
   } catch (error) {
     console.error(red(`✖ ${spec ?? 'the entry'} failed to load:`), error)
-    server = createServer((req, res) => {
+    server = lingeringServer((req, res) => {
       logRequest(req, res, { recent })
       renderDevError(
         error,
