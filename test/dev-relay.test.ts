@@ -214,6 +214,18 @@ describe('switchyard dev relay', () => {
     assert.match(await c.until(/echo:ping/), /echo:ping$/)
   })
 
+  it('reads on after an upgrade pipelined behind answers that filled the socket', async (t) => {
+    const c = await converse(port, t)
+    c.socket.write(
+      `${'GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n'.repeat(3)}` +
+        'GET /ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n',
+    )
+    const text = await c.until(/ 101 [\s\S]*\r\n\r\n$/)
+    assert.equal(text.split(/(?=HTTP\/1\.1 )/).length, 4, `${text.length} bytes came`)
+    c.socket.write('ping')
+    assert.match(await c.until(/echo:ping/), /echo:ping$/)
+  })
+
   it('answers 502 when the worker dies, then the same connection reaches the new worker', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
     try {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { EventEmitter, once } from 'node:events'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { type AddressInfo, connect as tcp } from 'node:net'
-import type { Duplex } from 'node:stream'
+import { type Duplex, Readable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import express from 'express'
@@ -77,6 +77,10 @@ const app = mount(tenants, {
   '/later': (_req: IncomingMessage, res: { end(s: string): void }) =>
     setTimeout(() => res.end('later'), 150),
   '/now': (_req: IncomingMessage, res: { end(s: string): void }) => res.end('now'),
+  '/big': (_req: IncomingMessage, res: { end(s: string): void }) => res.end('b'.repeat(200_000)),
+  // 1 MiB in 64 KiB chunks, piped: written as the socket drains.
+  '/stream': (_req: IncomingMessage, res: NodeJS.WritableStream) =>
+    Readable.from(Array.from({ length: 16 }, () => Buffer.alloc(65536, 115))).pipe(res),
   // Never answers; says when its client is gone.
   '/never': (req: IncomingMessage, res: EventEmitter) => {
     res.on('close', () => events.emit('never closed'))
@@ -271,6 +275,34 @@ describe('toUpgradeListener', () => {
       assert.equal((await c.until(/yo/)).slice(2), 'fn /chat /fn /fn: yo')
     })
   }
+
+  it('reads on after an upgrade pipelined behind an answer that filled the socket', async (t) => {
+    // Node stops reading a socket whose answers outrun the client, and its resume goes with
+    // the parser at the upgrade: the upgraded connection must not be left unread.
+    const c = await converse(port, t)
+    const requests = 'GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n'.repeat(3)
+    c.socket.write(`${requests}GET /now HTTP/1.1\r\nHost: localhost\r\n\r\n${UPGRADE}`)
+    const text = await c.until(/HTTP\/1\.1 101 [\s\S]*\r\n\r\n$/)
+    assert.equal(text.split(/(?=HTTP\/1\.1 )/).length, 5)
+    for (let i = 0; i < 3; i++) {
+      c.clear()
+      c.socket.write(FRAME)
+      assert.equal((await c.until(/yo/)).slice(2), 'fn /chat /fn /fn: yo')
+    }
+  })
+
+  it('hands an upgrade over after a piped answer before it that waits on the socket draining', async (t) => {
+    const c = await converse(port, t)
+    c.socket.write(`GET /stream HTTP/1.1\r\nHost: localhost\r\n\r\n${UPGRADE}`)
+    const text = await c.until(/HTTP\/1\.1 101 [\s\S]*\r\n\r\n$/, 5000)
+    const [streamed, switched] = text.split(/(?=HTTP\/1\.1 )/)
+    assert.match(streamed ?? '', /^HTTP\/1\.1 200 [\s\S]*\r\n\r\n/)
+    assert.match(switched ?? '', /^HTTP\/1\.1 101 /)
+    assert.ok((streamed ?? '').endsWith(`${'s'.repeat(65536)}\r\n0\r\n\r\n`), 'the whole answer')
+    c.clear()
+    c.socket.write(FRAME)
+    assert.equal((await c.until(/yo/)).slice(2), 'fn /chat /fn /fn: yo')
+  })
 
   it('lets a client go that closes while its upgrade waits behind an answer', async (t) => {
     const c = await converse(port, t)

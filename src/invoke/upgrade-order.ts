@@ -8,7 +8,11 @@ import type { Duplex } from 'node:stream'
 /** What a client may send after its upgrade request before the 101, at most, while it waits. */
 const MAX_EARLY_BYTES = 64 * 1024
 
-type HttpSocket = Duplex & { _httpMessage?: ServerResponse | null; setTimeout?(ms: number): void }
+type HttpSocket = Duplex & {
+  _httpMessage?: ServerResponse | null
+  _handle?: { reading?: boolean; readStart?(): number } | null
+  setTimeout?(ms: number): void
+}
 
 /**
  * Runs `run(head)` once no answer to an earlier request on the socket is left to write: at
@@ -24,6 +28,7 @@ export function afterEarlierAnswers(
   run: (head: Buffer) => void,
 ): void {
   const s = socket as HttpSocket
+  readsAgain(s)
   if (pending(s) === undefined) {
     run(head)
     return
@@ -35,10 +40,17 @@ export function afterEarlierAnswers(
     size += chunk.length
     if (size > MAX_EARLY_BYTES) s.destroy()
   }
+  // Node's listener that passes the socket's 'drain' on to the answer being written went
+  // with the parser: an answer piped with back-pressure would wait for it forever.
+  const onDrain = () => {
+    const answer = pending(s)
+    if (answer?.writableNeedDrain) answer.emit('drain')
+  }
   let done = false
   const finish = () => {
     done = true
     s.off('data', onData)
+    s.off('drain', onDrain)
     s.off('end', gone)
     s.off('close', gone)
   }
@@ -70,6 +82,7 @@ export function afterEarlierAnswers(
     run(early.length === 1 ? head : Buffer.concat(early))
   }
   s.on('data', onData)
+  s.on('drain', onDrain)
   s.on('end', gone)
   s.on('close', gone)
   look()
@@ -78,4 +91,18 @@ export function afterEarlierAnswers(
 function pending(socket: HttpSocket): ServerResponse | undefined {
   const answer = socket._httpMessage
   return answer === undefined || answer === null || answer.destroyed ? undefined : answer
+}
+
+/**
+ * Makes sure the socket's handle reads. Node's server stops reading a socket whose answers
+ * outrun the client (pipelining's flow control), and the listener that would start it again
+ * goes with the parser at the upgrade; the stream still counts a read as under way (the
+ * parser read the handle, not the stream), so no later resume() would start one.
+ */
+function readsAgain(s: HttpSocket): void {
+  const handle = s._handle
+  if (handle?.reading === false && typeof handle.readStart === 'function' && !s.destroyed) {
+    handle.reading = true
+    handle.readStart()
+  }
 }
