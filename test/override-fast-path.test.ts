@@ -41,11 +41,14 @@ describe('the first listener of a process, override on', () => {
   })
 })
 
-describe('a status a real Response refuses, override on', () => {
+describe('a status, or a body on a 204 or 304, that a real Response refuses, override on', () => {
   const reported: unknown[] = []
   const app = mount(null, {
     '/103': () => new Response(null, { status: 103 }),
     '/600': () => new Response('x', { status: 600 }),
+    '/204': () => new Response('x', { status: 204 }),
+    '/304': () => new Response('xyz', { status: 304, headers: { etag: '"a"' } }),
+    '/204-null': () => new Response(null, { status: 204 }),
   })
   const server = createServer(toNodeListener(app, { onError: (error) => reported.push(error) }))
   let port = 0
@@ -67,4 +70,24 @@ describe('a status a real Response refuses, override on', () => {
       assert.ok(reported.at(-1) instanceof RangeError)
     })
   }
+
+  // @hono/node-server sent a 204 with the body's Content-Length (which a 204 must not carry)
+  // and a 304 with a Content-Length of its own body.
+  for (const path of ['/204', '/304']) {
+    it(`GET ${path} with a body is a 500, reported, as a real Response's TypeError is`, async () => {
+      const before = reported.length
+      const request = `GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`
+      const reply = await exchange(port, request, 2000, false)
+      assert.equal(reply.status, 500)
+      assert.equal(reported.length, before + 1)
+      assert.ok(reported.at(-1) instanceof TypeError)
+    })
+  }
+
+  it('GET a 204 without a body is a 204 with no Content-Length', async () => {
+    const request = 'GET /204-null HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n'
+    const reply = await exchange(port, request, 2000, false)
+    assert.equal(reply.status, 204)
+    assert.equal(reply.headers['content-length'], undefined)
+  })
 })

@@ -21,6 +21,9 @@ describe("srvx's FastResponse behind the Node entry", () => {
     if (path === '/strings') return new NodeResponse(Readable.from(['h\u00e9']) as never)
     // srvx does not check a status; a real Response throws for one outside 200–599.
     if (path === '/103') return new NodeResponse(null, { status: 103 })
+    // Nor a body on a 204; an empty one is none, as srvx's own adapter has it.
+    if (path === '/204') return new NodeResponse('x', { status: 204 })
+    if (path === '/204-empty') return new NodeResponse('', { status: 204 })
     if (path === '/stream') {
       return new NodeResponse(new Blob(['a', 'b']).stream(), { headers: { 'x-kind': 'stream' } })
     }
@@ -75,6 +78,15 @@ describe("srvx's FastResponse behind the Node entry", () => {
       false,
     )
     assert.equal(reply.status, 500)
+  })
+
+  it('answers a 204 with a body with a 500, as a real Response refuses it; an empty one is none', async () => {
+    const request = (path: string) =>
+      `GET /s${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`
+    assert.equal((await exchange(port, request('/204'), 2000, false)).status, 500)
+    const empty = await exchange(port, request('/204-empty'), 2000, false)
+    assert.equal(empty.status, 204)
+    assert.equal(empty.body, '')
   })
 
   it('streams a streamed body', async () => {

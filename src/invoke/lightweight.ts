@@ -21,6 +21,9 @@ export function lightweightCache(overrideOn: boolean): (response: Response) => b
     if (!(status >= 200 && status <= 599)) return false
     const body = cached[1]
     if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) return false
+    // A body on a status that has none is refused by a real Response (a TypeError, answered
+    // 500); @hono/node-server would send its Content-Length, which a 204 must not carry.
+    if (body !== null && (status === 204 || status === 205 || status === 304)) return false
     return !leavesFastPath(cached[2])
   }
 }

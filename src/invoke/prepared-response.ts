@@ -28,8 +28,9 @@ export function writePrepared(response: Response, res: ServerResponse): boolean 
   if (typeof prepare !== 'function' || responseGone(res)) return false
   const prepared = prepare.call(response)
   const { status, statusText, body } = prepared
-  // srvx does not check it; a real Response would have thrown (a 103 left the client waiting).
-  checkStatus(status)
+  // srvx does not check them; a real Response would have thrown (a 103 left the client
+  // waiting). An empty body is none, as srvx's own adapter has it.
+  checkStatus(status, body != null && (body as { length?: number }).length !== 0)
   // Node frames it and keeps the connection, as for every Fetch answer (write-response.ts):
   // srvx's stream() sets Transfer-Encoding, which HTTP/2 refuses.
   const headers = answerFields(prepared.headers, status, {

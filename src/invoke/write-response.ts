@@ -13,11 +13,11 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
     response.body?.cancel().catch(() => {})
     return
   }
-  // Response.error() (status 0): Node's HTTP/1 refuses it, HTTP/2 would answer 200.
-  checkStatus(response.status)
   // The body first: a lightweight Response becomes a real one, whose headers then carry the
   // Content-Type a string body implies (its own headers list only what the app gave).
   const body = response.body
+  // Response.error() (status 0): Node's HTTP/1 refuses it, HTTP/2 would answer 200.
+  checkStatus(response.status, body !== null)
   const headers = toNodeHeaders(response, res)
   if (body === null) {
     res.writeHead(response.status, response.statusText || undefined, headers)
@@ -28,12 +28,16 @@ export function writeResponse(response: Response, res: ServerResponse): void | P
 }
 
 /**
- * Throws the RangeError a real Response throws for a status outside 200–599, for answers
- * nothing checked (Response.error(), srvx's FastResponse).
+ * Throws what a real Response throws for a status outside 200–599 (a RangeError) or a body
+ * on a 204, 205 or 304 (a TypeError), for answers nothing checked (Response.error(), srvx's
+ * FastResponse): sent, a 204 or 304 would carry a Content-Length for a body that never goes.
  */
-export function checkStatus(status: number): void {
+export function checkStatus(status: number, hasBody: boolean): void {
   if (!(status >= 200 && status <= 599)) {
     throw new RangeError(`A Response's status must be 200–599, got ${status}`)
+  }
+  if (hasBody && (status === 204 || status === 205 || status === 304)) {
+    throw new TypeError(`A Response with status ${status} cannot have a body`)
   }
 }
 
