@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { type Cli, startCli } from './support/cli.ts'
 import { send } from './support/http.ts'
-import { converse } from './support/raw.ts'
+import { converse, uploadTo } from './support/raw.ts'
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url))
 
@@ -113,6 +113,17 @@ describe('switchyard dev relay', () => {
       assert.match(got, /\r\n\r\n9\r\ntoo large\r\n0\r\n\r\n$/, 'the whole answer')
     }
     assert.equal((await send(port, '/after', { agent: false })).status, 200)
+  })
+
+  it('relays the whole body to an app that answers with a close while it still reads', async () => {
+    const body = Buffer.alloc(4_000_000, 101)
+    const res = await fetch(`http://127.0.0.1:${port}/echo-close`, {
+      method: 'POST',
+      body,
+      signal: AbortSignal.timeout(10_000),
+    })
+    assert.equal(res.headers.get('connection'), 'close')
+    assert.equal((await res.arrayBuffer()).byteLength, body.length)
   })
 
   it('relays 103 Early Hints before the answer, and trailer fields after it', async () => {
@@ -248,27 +259,3 @@ describe('switchyard dev relay', () => {
     }
   })
 })
-
-/** Sends `size` bytes of body as fast as the connection takes them, then ends; what came back. */
-function uploadTo(port: number, path: string, size: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    let got = ''
-    socket.on('data', (chunk: Buffer) => {
-      got += chunk.toString('latin1')
-    })
-    socket.on('error', () => {})
-    socket.on('close', () => resolve(got))
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${size}\r\n\r\n`)
-    const chunk = Buffer.alloc(65536, 97)
-    let sent = 0
-    const pump = () => {
-      while (sent < size && !socket.destroyed) {
-        sent += chunk.length
-        if (!socket.write(chunk)) return void socket.once('drain', pump)
-      }
-      socket.end()
-    }
-    pump()
-  })
-}

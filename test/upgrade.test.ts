@@ -2,7 +2,7 @@
 // HTTP, clean refusals, and leases on lazy instances held for the socket's lifetime.
 import assert from 'node:assert/strict'
 import { EventEmitter, once } from 'node:events'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { type AddressInfo, connect as tcp } from 'node:net'
 import { type Duplex, Readable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
@@ -78,6 +78,15 @@ const app = mount(tenants, {
     setTimeout(() => res.end('later'), 150),
   '/now': (_req: IncomingMessage, res: { end(s: string): void }) => res.end('now'),
   '/big': (_req: IncomingMessage, res: { end(s: string): void }) => res.end('b'.repeat(200_000)),
+  // 4 MiB in 1 KiB writes, each once `writableNeedDrain` is false.
+  '/need-drain': async (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-length': String(4096 * 1024) })
+    for (let i = 0; i < 4096; i++) {
+      if (res.writableNeedDrain) await once(res, 'drain')
+      res.write(Buffer.alloc(1024, 100))
+    }
+    res.end()
+  },
   // 1 MiB in 64 KiB chunks, piped: written as the socket drains.
   '/stream': (_req: IncomingMessage, res: NodeJS.WritableStream) =>
     Readable.from(Array.from({ length: 16 }, () => Buffer.alloc(65536, 115))).pipe(res),
@@ -304,13 +313,30 @@ describe('toUpgradeListener', () => {
     assert.equal((await c.until(/yo/)).slice(2), 'fn /chat /fn /fn: yo')
   })
 
-  it('lets a client go that closes while its upgrade waits behind an answer', async (t) => {
+  for (const how of ['closes', 'resets'] as const) {
+    it(`lets a client go that ${how} while its upgrade waits behind an answer`, async (t) => {
+      const c = await converse(port, t)
+      const left = Promise.all([once(events, 'never closed'), once(events, 'never request closed')])
+      c.socket.write(`GET /never HTTP/1.1\r\nHost: localhost\r\n\r\n${UPGRADE}`)
+      await sleep(50)
+      if (how === 'closes') c.socket.end()
+      else c.socket.resetAndDestroy()
+      const timeout = sleep(2000).then(() => 'still waiting')
+      assert.notEqual(await Promise.race([left, timeout]), 'still waiting')
+      await c.closed()
+      assert.ok(c.socket.destroyed)
+    })
+  }
+
+  it('tells an answer that waits on writableNeedDrain that the socket drained', async (t) => {
     const c = await converse(port, t)
-    const left = Promise.all([once(events, 'never closed'), once(events, 'never request closed')])
-    c.socket.end(`GET /never HTTP/1.1\r\nHost: localhost\r\n\r\n${UPGRADE}`)
-    const timeout = sleep(2000).then(() => 'still waiting')
-    assert.notEqual(await Promise.race([left, timeout]), 'still waiting')
-    await c.closed()
-    assert.ok(c.socket.destroyed)
+    c.socket.pause() // a client that reads late: the answer meets back-pressure
+    c.socket.write(`GET /need-drain HTTP/1.1\r\nHost: localhost\r\n\r\n${UPGRADE}`)
+    await sleep(300)
+    c.socket.resume()
+    assert.match(await c.until(/HTTP\/1\.1 101 [\s\S]*\r\n\r\n$/, 5000), /d{1024}HTTP\/1\.1 101 /)
+    c.clear()
+    c.socket.write(FRAME)
+    assert.equal((await c.until(/yo/)).slice(2), 'fn /chat /fn /fn: yo')
   })
 })

@@ -71,11 +71,15 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
       },
       (answer) => {
         answered = true
-        // An answer that closes the worker's connection before the body was all sent (a 413
-        // to an upload): the rest of the body is the client's to drop, as Node drops it.
-        if (!upstream.shouldKeepAlive && !req.complete) {
-          req.unpipe(upstream)
-          req.resume()
+        // An answer that closed the worker's connection before the body was all sent (a 413
+        // to an upload): the rest of the body is the client's to drop, as Node drops it. Not
+        // before the answer's end: an app may answer while it still reads (an echo).
+        if (!upstream.shouldKeepAlive) {
+          answer.once('end', () => {
+            if (req.complete) return
+            req.unpipe(upstream)
+            req.resume()
+          })
         }
         const status = answer.statusCode ?? 502
         // The worker's answer as this connection's own: the front frames the body Node has

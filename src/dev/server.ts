@@ -1,10 +1,11 @@
 // `switchyard dev`: run_simple with a reloader. One listening socket, workers swapped
 // behind it on every change, so no request is refused while the app reloads.
-import type { IncomingMessage, Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { afterEarlierAnswers } from '../invoke/upgrade-order.ts'
+import { withLingeringClose } from '../server/linger.ts'
 import { listen } from '../server/listen.ts'
 import { parseEntry } from '../server/load-app.ts'
 import {
@@ -26,7 +27,6 @@ import {
   refuseDashboardUpgrade,
 } from './dashboard.ts'
 import { compileGlob } from './glob.ts'
-import { lingeringServer } from './linger.ts'
 import { EVENTS_PATH, LiveReload } from './live.ts'
 import { proxyRequest, proxyUpgrade } from './proxy.ts'
 import { watchSources } from './watch.ts'
@@ -172,7 +172,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
   const relay = proxyRequest(() => current, options.liveReload === true)
   const relayUpgrade = proxyUpgrade(() => current)
   const dashboard = devDashboard(() => current)
-  const server = lingeringServer((req, res) => {
+  const server = createServer((req, res) => {
     const answer = refusal(req)
     if (answer !== undefined) refuseRequest(res, answer)
     else if (req.url === EVENTS_PATH) live.serve(req, res)
@@ -190,7 +190,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     })
   })
   try {
-    await listen(server, options.port, options.host)
+    await listen(withLingeringClose(server), options.port, options.host)
   } catch (error) {
     // Nothing will ever reach the worker: let it go, so the command can exit.
     closing = true

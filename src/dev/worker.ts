@@ -3,7 +3,7 @@
 // error page for every request instead, until the next change replaces it. It starts as a
 // spare: everything but the entry is loaded ahead, and the supervisor says when to load it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import { url as inspectorUrl } from 'node:inspector'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
@@ -18,12 +18,12 @@ import { toNodeListener } from '../entry/node.ts'
 import { toUpgradeListener } from '../entry/upgrade.ts'
 import { answerMetricsRequests } from '../metrics/channel.ts'
 import { RecentRequests } from '../metrics/recent.ts'
+import { withLingeringClose } from '../server/linger.ts'
 import { loadEntry, parseEntry } from '../server/load-app.ts'
 import { logRequest } from './access-log.ts'
 import { red } from './color.ts'
 import { renderDevError } from './error-page.ts'
 import { surfaceFrameworkErrors } from './framework-errors.ts'
-import { lingeringServer } from './linger.ts'
 import { recordImports } from './module-graph.ts'
 
 /** What the supervisor hears from a worker (spawned apps' messages: process/remote-child.ts). */
@@ -147,7 +147,7 @@ async function start(): Promise<void> {
       onError: (error, context) =>
         console.error(red(`✖ ${context.method} ${context.url}`), forLog(error)),
     })
-    server = lingeringServer((req, res) => {
+    server = createServer((req, res) => {
       logRequest(req, res, { recent })
       listener(req, res)
     })
@@ -159,7 +159,7 @@ async function start(): Promise<void> {
     })
   } catch (error) {
     console.error(red(`✖ ${spec ?? 'the entry'} failed to load:`), error)
-    server = lingeringServer((req, res) => {
+    server = createServer((req, res) => {
       logRequest(req, res, { recent })
       renderDevError(
         error,
@@ -175,7 +175,7 @@ async function start(): Promise<void> {
   // The entry itself too: if it failed to load, saving it fixed must reload.
   if (entryFile !== undefined) send({ type: 'files', files: [entryFile] })
   loaded()
-  serving = { server, app }
+  serving = { server: withLingeringClose(server), app }
   server.listen(0, '127.0.0.1', async () => {
     send({
       type: 'ready',

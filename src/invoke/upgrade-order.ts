@@ -4,15 +4,12 @@
 // requests' order, RFC 9112 §9.3.2).
 import type { ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { readsAgain } from './socket-reads.ts'
 
 /** What a client may send after its upgrade request before the 101, at most, while it waits. */
 const MAX_EARLY_BYTES = 64 * 1024
 
-type HttpSocket = Duplex & {
-  _httpMessage?: ServerResponse | null
-  _handle?: { reading?: boolean; readStart?(): number } | null
-  setTimeout?(ms: number): void
-}
+type HttpSocket = Duplex & { _httpMessage?: ServerResponse | null; setTimeout?(ms: number): void }
 
 /**
  * Runs `run(head)` once no answer to an earlier request on the socket is left to write: at
@@ -44,7 +41,7 @@ export function afterEarlierAnswers(
   // with the parser: an answer piped with back-pressure would wait for it forever.
   const onDrain = () => {
     const answer = pending(s)
-    if (answer?.writableNeedDrain) answer.emit('drain')
+    if (answer?.writableNeedDrain) drained(answer)
   }
   let done = false
   const finish = () => {
@@ -57,8 +54,9 @@ export function afterEarlierAnswers(
   const gone = () => {
     finish()
     // Node took its own 'close' handler off the socket with the upgrade: the request being
-    // answered is told here (those queued behind it are out of reach).
-    pending(s)?.req.destroy()
+    // answered is told here (those queued behind it are out of reach), even if a reset
+    // already destroyed its answer.
+    s._httpMessage?.req.destroy()
     s.destroy()
   }
   let watched: ServerResponse | undefined
@@ -93,16 +91,15 @@ function pending(socket: HttpSocket): ServerResponse | undefined {
   return answer === undefined || answer === null || answer.destroyed ? undefined : answer
 }
 
+let needDrain: symbol | undefined
+
 /**
- * Makes sure the socket's handle reads. Node's server stops reading a socket whose answers
- * outrun the client (pipelining's flow control), and the listener that would start it again
- * goes with the parser at the upgrade; the stream still counts a read as under way (the
- * parser read the handle, not the stream), so no later resume() would start one.
+ * What Node's own 'drain' listener does: the answer's need of a drain is cleared, then it
+ * is told (left set, `writableNeedDrain` would hold an app that checks it before writing).
+ * The flag is Node's own, found by name once.
  */
-function readsAgain(s: HttpSocket): void {
-  const handle = s._handle
-  if (handle?.reading === false && typeof handle.readStart === 'function' && !s.destroyed) {
-    handle.reading = true
-    handle.readStart()
-  }
+function drained(answer: ServerResponse): void {
+  needDrain ??= Object.getOwnPropertySymbols(answer).find((k) => k.description === 'kNeedDrain')
+  if (needDrain !== undefined) (answer as unknown as Record<symbol, boolean>)[needDrain] = false
+  answer.emit('drain')
 }

@@ -11,6 +11,7 @@ import { toUpgradeListener } from '../entry/upgrade.ts'
 import { describe, parseDuration } from '../parse/duration.ts'
 import { type AccessLogLine, accessLogger } from './access-log.ts'
 import { ResponseDeadline } from './deadline.ts'
+import { withLingeringClose } from './linger.ts'
 import { listen } from './listen.ts'
 import { Drain, onShutdownSignals } from './shutdown.ts'
 
@@ -132,14 +133,16 @@ export function buildServer(
   }
   const listener = toNodeListener(app, listenerOptions)
   const log = accessLogger(options.accessLog, options.onError ?? logError)
-  const server = createServer(
-    { headersTimeout, requestTimeout, connectionsCheckingInterval: CHECK_INTERVAL },
-    (req, res) => {
-      drain.track(req, res)
-      deadline.track(res)
-      if (log !== undefined) log(req, res)
-      listener(req, res)
-    },
+  const server = withLingeringClose(
+    createServer(
+      { headersTimeout, requestTimeout, connectionsCheckingInterval: CHECK_INTERVAL },
+      (req, res) => {
+        drain.track(req, res)
+        deadline.track(res)
+        if (log !== undefined) log(req, res)
+        listener(req, res)
+      },
+    ),
   )
   server.keepAliveTimeout = ms('keepAliveTimeout')
   server.on('upgrade', toUpgradeListener(app, listenerOptions))

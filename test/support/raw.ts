@@ -102,3 +102,27 @@ export async function converse(
     },
   }
 }
+
+/** Sends `size` bytes of body as fast as the connection takes them, then ends; what came back. */
+export function uploadTo(port: number, path: string, size: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let got = ''
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.toString('latin1')
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => resolve(got))
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${size}\r\n\r\n`)
+    const chunk = Buffer.alloc(65536, 97)
+    let sent = 0
+    const pump = () => {
+      while (sent < size && !socket.destroyed) {
+        sent += chunk.length
+        if (!socket.write(chunk)) return void socket.once('drain', pump)
+      }
+      socket.end()
+    }
+    pump()
+  })
+}
