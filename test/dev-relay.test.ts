@@ -115,6 +115,22 @@ describe('switchyard dev relay', () => {
     assert.equal((await send(port, '/after', { agent: false })).status, 200)
   })
 
+  it('relays the rest of an upload after an early 413 that keeps the connection', async () => {
+    // Node's client stops passing 'drain' on once the answer is complete: the upload stalled
+    // until the connection timed out, and the next request on it waited.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const started = Date.now()
+      const body = Buffer.alloc(20_000_000, 97)
+      const refused = await send(port, '/too-large-kept', { method: 'POST', body, agent })
+      assert.deepEqual([refused.status, refused.body], [413, 'too large'])
+      assert.equal((await send(port, '/next', { agent })).status, 200)
+      assert.ok(Date.now() - started < 3000, `${Date.now() - started} ms`)
+    } finally {
+      agent.destroy()
+    }
+  })
+
   it('relays the whole body to an app that answers with a close while it still reads', async () => {
     const body = Buffer.alloc(4_000_000, 101)
     const res = await fetch(`http://127.0.0.1:${port}/echo-close`, {

@@ -7,11 +7,18 @@
 // own framing (writes past its Content-Length, writes a second response on the socket) can
 // only confuse the connection of the client that asked; its bytes can never be read as the
 // answer to somebody else's request, as they could on a shared keep-alive pool.
-import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http'
+import {
+  Agent,
+  type ClientRequest,
+  type IncomingMessage,
+  request,
+  type ServerResponse,
+} from 'node:http'
 import { connect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { endToEnd } from '../core/hop-by-hop.ts'
 import { answerFields } from '../invoke/answer-fields.ts'
+import { drained } from '../invoke/node-handoff.ts'
 import { relayEarlyHints, relayTrailers, trailersCanFollow } from '../proxy/relay.ts'
 import { withReloadScript } from './live.ts'
 import type { DevWorker } from './workers.ts'
@@ -71,16 +78,9 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
       },
       (answer) => {
         answered = true
-        // An answer that closed the worker's connection before the body was all sent (a 413
-        // to an upload): the rest of the body is the client's to drop, as Node drops it. Not
-        // before the answer's end: an app may answer while it still reads (an echo).
-        if (!upstream.shouldKeepAlive) {
-          answer.once('end', () => {
-            if (req.complete) return
-            req.unpipe(upstream)
-            req.resume()
-          })
-        }
+        answer.once('end', () => {
+          if (!req.complete) bodyOutlivesAnswer(req, upstream)
+        })
         const status = answer.statusCode ?? 502
         // The worker's answer as this connection's own: the front frames the body Node has
         // decoded, and the worker's `Connection: close` and a 426's Upgrade hold for the client.
@@ -116,6 +116,27 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
     })
     req.pipe(upstream)
   }
+}
+
+/**
+ * The worker answered before the client's body was all relayed (a 413 to an upload). If the
+ * answer closed the connection, the rest is the client's to drop, as Node drops it (not
+ * before the answer's end: an app may answer while it still reads, an echo). Otherwise the
+ * rest goes on to the worker, but Node's client stops passing its socket's 'drain' on once
+ * the answer is complete: passed on here until the body is out.
+ */
+function bodyOutlivesAnswer(req: IncomingMessage, upstream: ClientRequest): void {
+  if (!upstream.shouldKeepAlive) {
+    req.unpipe(upstream)
+    req.resume()
+    return
+  }
+  const socket = upstream.socket
+  if (socket === null) return
+  const onDrain = () => drained(upstream)
+  socket.on('drain', onDrain)
+  upstream.once('finish', () => socket.off('drain', onDrain))
+  upstream.once('close', () => socket.off('drain', onDrain))
 }
 
 function isPlainHtml(answer: IncomingMessage): boolean {

@@ -4,7 +4,7 @@
 // requests' order, RFC 9112 §9.3.2).
 import type { ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { readsAgain } from './socket-reads.ts'
+import { drained, readsAgain } from './node-handoff.ts'
 
 /** What a client may send after its upgrade request before the 101, at most, while it waits. */
 const MAX_EARLY_BYTES = 64 * 1024
@@ -41,7 +41,7 @@ export function afterEarlierAnswers(
   // with the parser: an answer piped with back-pressure would wait for it forever.
   const onDrain = () => {
     const answer = pending(s)
-    if (answer?.writableNeedDrain) drained(answer)
+    if (answer !== undefined) drained(answer)
   }
   let done = false
   const finish = () => {
@@ -89,17 +89,4 @@ export function afterEarlierAnswers(
 function pending(socket: HttpSocket): ServerResponse | undefined {
   const answer = socket._httpMessage
   return answer === undefined || answer === null || answer.destroyed ? undefined : answer
-}
-
-let needDrain: symbol | undefined
-
-/**
- * What Node's own 'drain' listener does: the answer's need of a drain is cleared, then it
- * is told (left set, `writableNeedDrain` would hold an app that checks it before writing).
- * The flag is Node's own, found by name once.
- */
-function drained(answer: ServerResponse): void {
-  needDrain ??= Object.getOwnPropertySymbols(answer).find((k) => k.description === 'kNeedDrain')
-  if (needDrain !== undefined) (answer as unknown as Record<symbol, boolean>)[needDrain] = false
-  answer.emit('drain')
 }

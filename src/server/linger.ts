@@ -10,7 +10,7 @@
 // a connection that is closing processes no further requests): Node's parser lets go first.
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
-import { readsAgain } from '../invoke/socket-reads.ts'
+import { readsAgain } from '../invoke/node-handoff.ts'
 
 const LINGER_MS = 5000
 
