@@ -23,11 +23,16 @@ export function withLingeringClose<S extends Server>(server: S): S {
   return server
 }
 
-function lingeringClose(this: Socket): void {
+type HttpSocket = Socket & { parser?: { incoming?: { complete: boolean } | null } | null }
+
+function lingeringClose(this: HttpSocket): void {
   if (this.writable) this.end()
   // Closed as Node would have: once the answer is written.
   const close = () => (this.writableFinished ? this.destroy() : this.once('finish', this.destroy))
-  if (this.readableEnded) return void close()
+  // Only a request still arriving lingers (as nginx's `lingering_close auto`): a connection
+  // whose request was received whole closes at once, as in plain Node, and holds nothing.
+  const incoming = this.parser?.incoming
+  if (this.readableEnded || incoming === null || incoming?.complete === true) return void close()
   // Node's listeners feed its parser and finish it at the end: neither may run again.
   this.removeAllListeners('data')
   this.removeAllListeners('end')

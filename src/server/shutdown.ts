@@ -82,11 +82,14 @@ export class Drain {
     return closed.finally(() => clearTimeout(timer))
   }
 
-  /** Closes the connection once it has been idle for IDLE_GRACE. */
+  /**
+   * Closes the connection once it has been idle for IDLE_GRACE, or at once if it is already
+   * closing (its FIN is out: it lingers, see linger.ts, and will answer nothing more).
+   */
   #reap(socket: Socket, connection: Connection): void {
     if (connection.inFlight > 0 || connection.upgraded || socket.destroyed) return
     const wait = connection.idleSince + IDLE_GRACE - performance.now()
-    if (wait <= 0) socket.destroy()
+    if (wait <= 0 || socket.writableFinished) socket.destroy()
     else setTimeout(() => this.#reap(socket, connection), wait).unref()
   }
 }
