@@ -1,4 +1,4 @@
-// A lingering close (as nginx's `lingering_close`), for the production and dev servers.
+// A lingering close (as nginx's `lingering_close auto`), for the production and dev servers.
 //
 // An app that answers before reading the request (a 413 to a large upload) with
 // `Connection: close` has Node close the socket as soon as the answer is written. The rest
