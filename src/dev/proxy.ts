@@ -29,6 +29,8 @@ export type WorkerSource = () => Promise<DevWorker>
 interface Upstream {
   worker: DevWorker
   agent: Agent
+  /** Earlier ones, released but maybe still busy: destroyed with the client connection. */
+  retired: Agent[]
 }
 
 const upstreams = new WeakMap<Socket, Upstream>()
@@ -42,13 +44,21 @@ const upstreams = new WeakMap<Socket, Upstream>()
 function upstreamOf(socket: Socket, worker: DevWorker): Agent {
   const known = upstreams.get(socket)
   if (known?.worker === worker) return known.agent
-  if (known === undefined) socket.once('close', () => upstreams.get(socket)?.agent.destroy())
+  const retired = known === undefined ? [] : [...known.retired, known.agent].filter(busy)
+  if (known === undefined) socket.once('close', () => destroyAll(upstreams.get(socket)))
   else release(known.agent)
   // maxSockets 1: one upstream connection per client connection; pipelined requests queue
   // on it in order, as they do on the client's connection.
   const agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 })
-  upstreams.set(socket, { worker, agent })
+  upstreams.set(socket, { worker, agent, retired })
   return agent
+}
+
+const busy = (agent: Agent): boolean => Object.keys(agent.sockets).length > 0
+
+function destroyAll(upstream: Upstream | undefined): void {
+  upstream?.agent.destroy()
+  for (const agent of upstream?.retired ?? []) agent.destroy()
 }
 
 /** Closes an agent's idle connection now and its busy one when its response is done. */
@@ -79,7 +89,8 @@ export function proxyRequest(current: WorkerSource, liveReload = false) {
       (answer) => {
         answered = true
         answer.once('end', () => {
-          if (!req.complete) bodyOutlivesAnswer(req, upstream)
+          // Not req.complete: the body's tail may be parsed yet still buffered in the front.
+          if (!upstream.writableFinished) bodyOutlivesAnswer(req, upstream)
         })
         const status = answer.statusCode ?? 502
         // The worker's answer as this connection's own: the front frames the body Node has
@@ -137,6 +148,8 @@ function bodyOutlivesAnswer(req: IncomingMessage, upstream: ClientRequest): void
   socket.on('drain', onDrain)
   upstream.once('finish', () => socket.off('drain', onDrain))
   upstream.once('close', () => socket.off('drain', onDrain))
+  // A drain between the answer's parsing and its end was not passed on either.
+  if (socket.writableLength === 0) drained(upstream)
 }
 
 function isPlainHtml(answer: IncomingMessage): boolean {
