@@ -175,7 +175,8 @@ async function start(): Promise<void> {
   // The entry itself too: if it failed to load, saving it fixed must reload.
   if (entryFile !== undefined) send({ type: 'files', files: [entryFile] })
   loaded()
-  serving = { server: withLingeringClose(server), app }
+  withLingeringClose(server)
+  serving = { server, app }
   server.listen(0, '127.0.0.1', async () => {
     send({
       type: 'ready',

@@ -5,6 +5,7 @@
 // written by switchyard's own writer instead, as correct and a little slower.
 
 import { HOP_BY_HOP, isHopByHop } from '../core/hop-by-hop.ts'
+import { isNullBodyStatus } from './write-response.ts'
 
 type CacheEntry = [status: number, body: unknown, headers: unknown]
 
@@ -23,7 +24,7 @@ export function lightweightCache(overrideOn: boolean): (response: Response) => b
     if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) return false
     // A body on a status that has none is refused by a real Response (a TypeError, answered
     // 500); @hono/node-server would send its Content-Length, which a 204 must not carry.
-    if (body !== null && (status === 204 || status === 205 || status === 304)) return false
+    if (body !== null && isNullBodyStatus(status)) return false
     return !leavesFastPath(cached[2])
   }
 }

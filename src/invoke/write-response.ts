@@ -36,9 +36,14 @@ export function checkStatus(status: number, hasBody: boolean): void {
   if (!(status >= 200 && status <= 599)) {
     throw new RangeError(`A Response's status must be 200–599, got ${status}`)
   }
-  if (hasBody && (status === 204 || status === 205 || status === 304)) {
+  if (hasBody && isNullBodyStatus(status)) {
     throw new TypeError(`A Response with status ${status} cannot have a body`)
   }
+}
+
+/** The statuses of 200–599 that the Fetch standard gives no body. */
+export function isNullBodyStatus(status: number): boolean {
+  return status === 204 || status === 205 || status === 304
 }
 
 /** The fields as Node writes them; connection-specific ones as answerFields has it. */
