@@ -166,3 +166,41 @@ describe('switchyard dev without an entry', () => {
     }
   })
 })
+
+describe('switchyard dev --no-spare', () => {
+  it('keeps one worker only, and still reloads without refusing a request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-no-spare-'))
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+    writeFileSync(join(dir, 'app.ts'), appSource('v0'))
+    const cli = startCli(['dev', 'app.ts', '--port', '0', '--host', '127.0.0.1', '--no-spare'], dir)
+    const children = () =>
+      execFileSync('pgrep', ['-P', String(cli.child.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line !== '')
+        .map(Number)
+    try {
+      const port = Number((await cli.waitFor(/http:\/\/127\.0\.0\.1:(\d+)/))[1])
+      const first = parse((await send(port, '/')).body)
+      // Well past the moment a spare would have been forked.
+      await sleep(1000)
+      assert.deepEqual(children(), [first.pid], 'the serving worker is the only child')
+      const savedAt = Date.now()
+      saveAtomically(join(dir, 'app.ts'), appSource('v1'))
+      let served = first
+      const deadline = Date.now() + 15_000
+      while (served.version !== 'v1' && Date.now() < deadline) {
+        const { status, body } = await send(port, '/')
+        assert.equal(status, 200, body.slice(0, 300))
+        served = parse(body)
+        await sleep(10)
+      }
+      assert.equal(served.version, 'v1')
+      assert.ok(served.startedAt >= savedAt - 5, 'the worker was started after the save')
+      await sleep(1000)
+      assert.deepEqual(children(), [served.pid], 'still no spare after the reload')
+    } finally {
+      assert.equal(await cli.stop(), 0)
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

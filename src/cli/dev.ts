@@ -31,6 +31,8 @@ Options:
                               '../shared/**/*.json'
       --ignore <glob>         files whose change never reloads (repeatable)
       --trust-proxy           read X-Forwarded-Host and X-Forwarded-Prefix
+      --no-spare              keep no worker started ahead: saves its memory (about
+                              100 MB), and each reload then starts Node and the loader too
   -h, --help                  show this help`
 
 export function devCommand(args: string[]): Promise<number> {
@@ -43,6 +45,7 @@ export function devCommand(args: string[]): Promise<number> {
       watch: { type: 'string', multiple: true },
       ignore: { type: 'string', multiple: true },
       'trust-proxy': { type: 'boolean' },
+      'no-spare': { type: 'boolean' },
       'allowed-hosts': { type: 'string', multiple: true },
     })
     if (values.help) {
@@ -68,6 +71,7 @@ export function devCommand(args: string[]): Promise<number> {
       watch: values.watch as unknown as string[] | undefined,
       ignore: values.ignore as unknown as string[] | undefined,
       trustProxy: values['trust-proxy'] === true,
+      spare: values['no-spare'] !== true,
       allowedHosts,
       signal: stop.signal,
     }).catch((error: unknown) => {

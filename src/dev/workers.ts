@@ -21,6 +21,8 @@ export interface WorkerOptions {
   entry: string | undefined
   trustProxy: boolean
   inspect: boolean
+  /** Keep a spare worker forked ahead (default): false saves its memory, not a reload's start. */
+  spare?: boolean
 }
 
 export interface DevWorker {
@@ -76,9 +78,11 @@ export class DevWorkers {
       if (this.#starting === forked) this.#starting = undefined
       // Once the new worker has its first requests: forking takes the supervisor a few ms,
       // and the spare's start takes a core.
-      setTimeout(() => {
-        if (!this.#closed && this.#spare === undefined) this.#spare = this.#fork()
-      }, SPARE_DELAY_MS).unref()
+      if (this.#options.spare !== false) {
+        setTimeout(() => {
+          if (!this.#closed && this.#spare === undefined) this.#spare = this.#fork()
+        }, SPARE_DELAY_MS).unref()
+      }
     }
   }
 
