@@ -39,7 +39,7 @@ describe('the dashboard in a browser', { skip }, () => {
   const pages: Page[] = []
   before(async () => {
     dev = startCli(
-      ['dev', 'examples/demo/app.ts', '--port', '0', '--host', '127.0.0.1'],
+      ['dev', 'examples/demo/app.ts', '--port', '0', '--host', '127.0.0.1', '--no-spare'],
       process.cwd(),
     )
     const [launched, listening] = await Promise.all([

@@ -232,7 +232,7 @@ describe('switchyard routes --url', () => {
   let devPort: number
   before(async () => {
     dev = startCli(
-      ['dev', 'examples/demo/app.ts', '--port', '0', '--host', '127.0.0.1'],
+      ['dev', 'examples/demo/app.ts', '--port', '0', '--host', '127.0.0.1', '--no-spare'],
       process.cwd(),
     )
     devPort = Number((await dev.waitFor(/http:\/\/127\.0\.0\.1:(\d+)/))[1])

@@ -13,7 +13,11 @@ for (const command of ['dev', 'serve'] as const) {
     let cli: Cli
     let port: number
     before(async () => {
-      cli = startCli([command, FIXTURE, '--port', '0', '--host', '127.0.0.1'], process.cwd())
+      const flags = command === 'dev' ? ['--no-spare'] : []
+      cli = startCli(
+        [command, FIXTURE, '--port', '0', '--host', '127.0.0.1', ...flags],
+        process.cwd(),
+      )
       port = Number((await cli.waitFor(/127\.0\.0\.1:(\d+)/))[1])
     })
     after(() => cli.stop())

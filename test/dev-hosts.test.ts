@@ -20,7 +20,7 @@ interface Dev {
 const started: Cli[] = []
 
 async function dev(...flags: string[]): Promise<Dev> {
-  const cli = startCli(['dev', 'dev-app.ts', '--port', '0', ...flags], FIXTURES)
+  const cli = startCli(['dev', 'dev-app.ts', '--port', '0', '--no-spare', ...flags], FIXTURES)
   started.push(cli)
   const exited = cli.exit.then((code) => {
     throw new Error(`switchyard dev exited (${code}):\n${cli.output()}`)

@@ -51,7 +51,7 @@ function readJson(reply: Reply): Document {
 }
 
 async function startDev(entry: string, cwd: string): Promise<{ cli: Cli; port: number }> {
-  const cli = startCli(['dev', entry, '--port', '0', '--host', '127.0.0.1'], cwd)
+  const cli = startCli(['dev', entry, '--port', '0', '--host', '127.0.0.1', '--no-spare'], cwd)
   const port = Number((await cli.waitFor(/http:\/\/127\.0\.0\.1:(\d+)/))[1])
   return { cli, port }
 }

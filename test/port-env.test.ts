@@ -43,7 +43,9 @@ async function freePort(): Promise<number> {
 /** Starts a command with PORT set; resolves with the port it says it listens on. */
 async function listening(port: string, args: string[]): Promise<number> {
   // startProcess passes on the test's own environment: env(1) adds PORT to it.
-  const argv = [`PORT=${port}`, process.execPath, '--import', TSX, BIN, ...args]
+  // Ports are the subject here, not reloads: no spare worker is started for dev.
+  const flags = args[0] === 'dev' ? ['--no-spare'] : []
+  const argv = [`PORT=${port}`, process.execPath, '--import', TSX, BIN, ...args, ...flags]
   const cli = startProcess('env', [...argv, 'app.ts', '--host', '127.0.0.1'], dir)
   clis.push(cli)
   const actual = Number((await cli.waitFor(/http:\/\/127\.0\.0\.1:(\d+)/, 20_000))[1])
