@@ -1,7 +1,7 @@
 // Dev worker processes. One is forked ahead (unless `spare: false`), a spare: Node, the
 // TypeScript loader and the worker's own modules start while nobody waits, and a change only
-// tells it to load the entry, so a reload pays for the app's import alone. Once a worker serves, the next spare
-// starts. Retired workers finish their requests first.
+// tells it to load the entry, so a reload pays for the app's import alone. Once a worker
+// serves, the next spare starts. Retired workers finish their requests first.
 import { type ChildProcess, fork } from 'node:child_process'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
