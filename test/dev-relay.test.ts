@@ -21,7 +21,7 @@ describe('switchyard dev relay', () => {
   before(async () => {
     // --live-reload: the HTML pages are rewritten; nothing else may be.
     cli = startCli(
-      ['dev', 'dev-app.ts', '--port', '0', '--host', '127.0.0.1', '--live-reload', '--no-spare'],
+      ['dev', 'dev-app.ts', '--port', '0', '--host', '127.0.0.1', '--live-reload'],
       FIXTURES,
     )
     port = Number((await cli.waitFor(/http:\/\/127\.0\.0\.1:(\d+)/))[1])
