@@ -114,11 +114,7 @@ describe('switchyard dev: the spare worker', () => {
     const serving = (await until('v4')).pid
     // The dev server's children: the serving worker, the spare, and for a moment the worker
     // the last save retired.
-    const children = () =>
-      execFileSync('pgrep', ['-P', String(cli.child.pid)], { encoding: 'utf8' })
-        .split('\n')
-        .filter((line) => line !== '')
-        .map(Number)
+    const children = () => childrenOf(cli.child.pid as number)
     // The worker retired by the last save may still be exiting: the spare is the child
     // started after the serving worker.
     const spares = () =>
@@ -138,6 +134,14 @@ describe('switchyard dev: the spare worker', () => {
     assert.deepEqual(failures, [], 'no request refused or failed')
   })
 })
+
+/** The pids of a process's children. */
+function childrenOf(pid: number): number[] {
+  return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line !== '')
+    .map(Number)
+}
 
 /** A process's command line, '' once it is gone. */
 function commandOf(pid: number): string {
@@ -185,11 +189,7 @@ describe('switchyard dev --no-spare', () => {
     // The dev server's workers (other children, such as the TypeScript loader's esbuild
     // service on a cold cache, are not workers).
     const workers = () =>
-      execFileSync('pgrep', ['-P', String(cli.child.pid)], { encoding: 'utf8' })
-        .split('\n')
-        .filter((line) => line !== '')
-        .map(Number)
-        .filter((pid) => commandOf(pid).includes('dev/worker'))
+      childrenOf(cli.child.pid as number).filter((pid) => commandOf(pid).includes('dev/worker'))
     try {
       const port = Number((await cli.waitFor(/http:\/\/127\.0\.0\.1:(\d+)/))[1])
       const first = parse((await send(port, '/')).body)
