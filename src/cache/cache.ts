@@ -3,7 +3,7 @@
 // on access, the one sweep timer is a bonus. Its bounds under any load: see busy.ts.
 import type { ProcessMetrics } from '../core/types.ts'
 import { busyError, type CacheBusyError, type CacheEvents, type CacheStats } from './busy.ts'
-import { now } from './clock.ts'
+import { exactNow, now } from './clock.ts'
 import { CacheCounters } from './counters.ts'
 import { Disposals } from './disposals.ts'
 import { Emitter } from './emitter.ts'
@@ -124,7 +124,7 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
     limit?: number,
     processOf?: (instance: T) => ProcessMetrics | undefined,
   ): InstanceInfo[] {
-    return this.#lru.snapshot(now(), limit, processOf)
+    return this.#lru.snapshot(exactNow(), limit, processOf)
   }
 
   /** Live and negative entries (creations in progress are not counted). */

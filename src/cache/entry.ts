@@ -16,8 +16,8 @@ export const DISPOSED = 3
  * A negative record (the factory returned nothing) keeps `instance` undefined.
  */
 export class Entry<T> implements Lease<T> {
-  // Fields in the order a hit reads them. Times start as numbers, so V8 keeps them as
-  // doubles written in place: a release allocates nothing.
+  // Fields in the order a hit reads them. Times are whole milliseconds (see clock.ts), kept
+  // in the record itself: a release writes one field and allocates nothing.
   state = LIVE
   inFlight = 0
   requests = 0

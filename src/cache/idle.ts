@@ -1,7 +1,7 @@
 // Idle expiry: walks from the least recently acquired record and evicts the idle ones. An
 // acquire calls it with a small budget (timers may not fire between requests, as on
 // workerd); where timers fire, one timer also sweeps, due when the oldest record turns idle.
-import { now } from './clock.ts'
+import { exactNow, now, TICK } from './clock.ts'
 import type { Entry, Lru } from './entry.ts'
 
 export class IdleExpiry<T> {
@@ -11,7 +11,8 @@ export class IdleExpiry<T> {
   #timer: ReturnType<typeof setTimeout> | undefined = undefined
 
   constructor(idle: number, lru: Lru<T>, evict: (entry: Entry<T>) => void) {
-    this.#idle = idle
+    // Times lag real time by up to TICK: waiting that much longer, expiry never comes early.
+    this.#idle = idle + TICK
     this.#lru = lru
     this.#evict = evict
   }
@@ -73,7 +74,7 @@ export class IdleExpiry<T> {
 
   readonly #sweep = (): void => {
     this.#timer = undefined
-    const t = now()
+    const t = exactNow()
     this.reap(t, Number.POSITIVE_INFINITY)
     const oldest = this.#lru.tail
     if (oldest !== undefined) this.#schedule(oldest.acquired + this.#idle - t)
