@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { type CacheOptions, type Factory, InstanceCache, type Lease } from '../src/cache/cache.ts'
+import { now, TICK } from '../src/cache/clock.ts'
 import { deferred } from './support/deferred.ts'
 
 interface App {
@@ -292,6 +293,51 @@ describe('InstanceCache', () => {
     await sleep(80)
     assert.equal(cache.size, 0)
     assert.deepEqual(disposed, [a.instance, busy.instance])
+  })
+
+  test('the clock: whole milliseconds, never ahead of real time, about TICK behind at most', async () => {
+    const start = performance.now()
+    let lag = 0
+    let moved = 0
+    let last = now()
+    while (performance.now() - start < 60) {
+      await new Promise((resolve) => setImmediate(resolve))
+      const t = now()
+      const real = performance.now()
+      assert.ok(Number.isInteger(t), `${t} is not whole`)
+      assert.ok(t <= real, `${t} is ahead of ${real}`)
+      lag = Math.max(lag, real - t)
+      if (t !== last) moved++
+      last = t
+    }
+    // Timers may fire late on a busy machine: the bound is loose, the movement is not.
+    assert.ok(lag < TICK + 40, `lagged ${lag} ms`)
+    assert.ok(moved >= 2, `moved ${moved} times in 60 ms`)
+  })
+
+  test('idle expiry never comes early, though the clock lags', async () => {
+    // Each key is released on a reading of its own, then every key is requested again
+    // just before its idleTimeout: none may have expired.
+    const { cache, events } = setup({ idleTimeout: 60 })
+    const released = new Map<string, number>()
+    for (let i = 0; i < 12; i++) {
+      const key = `k${i}`
+      ;(await lease(cache.acquire(key, undefined))).release()
+      released.set(key, performance.now())
+      await sleep(3)
+    }
+    for (const [key, at] of released) {
+      while (performance.now() - at < 55) await new Promise((resolve) => setImmediate(resolve))
+      const late = performance.now() - at >= 60
+      const again = cache.acquire(key, undefined)
+      if (late) continue // this machine stalled past the timeout: nothing to assert
+      assert.ok(!(again instanceof Promise) && again !== null, `${key} expired early`)
+      again.release()
+    }
+    assert.deepEqual(
+      events.filter((e) => e[0] === 'evict'),
+      [],
+    )
   })
 
   test('invalidate swaps a live instance gracefully', async () => {
