@@ -231,7 +231,7 @@ describe('InstanceCache without timers (workerd freezes them between requests)',
 
   test('idle expiry happens on access: an idle-expired key is evicted (idle) and created anew', () =>
     withFrozenTimers(async () => {
-      // Before: the clock's 1 ms expiry timer never fired, so the clock stood still.
+      // Before: the shared clock reading's expiry timer never fired, so the clock stood still.
       const { cache, evictions, alive } = tracked({ idleTimeout: 20 })
       const a = await cache.acquire('a', undefined)
       assert.ok(a)

@@ -315,9 +315,9 @@ describe('InstanceCache', () => {
     assert.ok(moved >= 2, `moved ${moved} times in 60 ms`)
   })
 
-  test('idle expiry never comes early, though the clock lags', async () => {
-    // Each key is released on a reading of its own, then every key is requested again
-    // just before its idleTimeout: none may have expired.
+  test('idle expiry never comes early, though the shared clock lags', async () => {
+    // Keys released 3 ms apart, each requested again 5 ms before its idleTimeout: none may
+    // have expired. A key this machine could not request in time is not checked.
     const { cache, events } = setup({ idleTimeout: 60 })
     const released = new Map<string, number>()
     for (let i = 0; i < 12; i++) {
@@ -326,18 +326,18 @@ describe('InstanceCache', () => {
       released.set(key, performance.now())
       await sleep(3)
     }
+    const checked: string[] = []
     for (const [key, at] of released) {
       while (performance.now() - at < 55) await new Promise((resolve) => setImmediate(resolve))
-      const late = performance.now() - at >= 60
+      if (performance.now() - at >= 59) continue
       const again = cache.acquire(key, undefined)
-      if (late) continue // this machine stalled past the timeout: nothing to assert
       assert.ok(!(again instanceof Promise) && again !== null, `${key} expired early`)
       again.release()
+      checked.push(key)
     }
-    assert.deepEqual(
-      events.filter((e) => e[0] === 'evict'),
-      [],
-    )
+    assert.ok(checked.length > 0, 'no key could be requested in time')
+    const early = events.filter((e) => e[0] === 'evict' && checked.includes(e[1] as string))
+    assert.deepEqual(early, [])
   })
 
   test('invalidate swaps a live instance gracefully', async () => {

@@ -56,6 +56,7 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
   constructor(create: Factory<T, C>, options: CacheOptions<T> = {}, name = 'lazy()') {
     super()
     this.#o = readSettings(create, options, name)
+    this.#lru.exact = this.#o.idle > 0
     this.#misses = new Misses(this.#map, this.#o.maxMisses, this.#o.negativeTtl)
     this.#disposals = new Disposals(this.#o.dispose, (error, key, phase) =>
       this.#report(error, key, phase),
@@ -166,9 +167,8 @@ export class InstanceCache<T, C = unknown> extends Emitter<CacheEvents<T>> {
   #start(key: string, ctx: C): Promise<Lease<T> | null> {
     const o = this.#o
     // Bounded housekeeping first: expired records make room before the bounds are checked.
-    const t = now()
-    this.#expiry?.reap(t, REAP)
-    this.#misses.expire(t, REAP)
+    if (this.#expiry !== undefined) this.#expiry.reap(exactNow(), REAP)
+    this.#misses.expire(now(), REAP)
     if (this.#creations.count >= o.maxCreating) throw this.#busy(key, 'creating')
     if (this.#live + this.#draining + this.#creations.count >= o.max + o.maxCreating) {
       const idle = this.#lru.idleNearTail(VICTIM)

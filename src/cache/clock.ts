@@ -1,6 +1,6 @@
 // The instance cache's clock: whole milliseconds, cheap to read on every hit and release.
 
-/** How long one reading is shared (ms): the clock may lag real time by this much. */
+/** How long one reading is shared (ms), while the event loop turns. */
 export const TICK = 10
 
 let cached = -1
@@ -21,14 +21,17 @@ let shared: boolean | undefined =
     : undefined
 
 /**
- * A monotonic clock in whole milliseconds, never ahead of real time and at most about
- * TICK behind it. Under load, reading performance.now() on every release, or a timer
+ * A monotonic clock in whole milliseconds, never ahead of real time and about TICK behind
+ * it at most while the event loop turns (a loop blocked for longer leaves the reading as
+ * old as the block): for times whose exactness nothing depends on (the last use that
+ * instances() reports, negative results' age). Idle expiry reads `exactNow()`. Under load, reading performance.now() on every release, or a timer
  * every millisecond to share a reading, each cost about 2 % of a tenant's request
  * (measured against no clock at all); one timer per TICK costs nothing measurable.
  * Whole numbers, because V8 keeps small integers in the cache record itself, where a
  * fraction would be a number object of its own: one more cold read and write per release.
  * (On 64-bit Node, readings stay small integers for the first 24 days of a process;
- * after that the records hold them as number objects, which is only slower.)
+ * after that the records hold them as number objects, which is only slower. workerd's
+ * clock counts from 1970, so there they never are.)
  */
 export function now(): number {
   if (cached >= 0) return cached
@@ -46,7 +49,7 @@ export function now(): number {
   return t
 }
 
-/** The clock read now, for what is not on a request's path (snapshots, sweeps). */
+/** The clock read now: idle expiry, which must never come early, and snapshots. */
 export function exactNow(): number {
   return Math.floor(performance.now())
 }

@@ -1,7 +1,7 @@
 // The instance cache's record of one key, and the intrusive LRU list that orders records.
 
 import type { ProcessMetrics } from '../core/types.ts'
-import { now } from './clock.ts'
+import { exactNow, now } from './clock.ts'
 import type { InstanceInfo, Lease } from './options.ts'
 
 export const LIVE = 0
@@ -38,13 +38,14 @@ export class Entry<T> implements Lease<T> {
     this.instance = instance
     this.key = key
     this.list = list
+    if (list.exact) this.lastUse = this.acquired = exactNow()
   }
 
   release(): void {
     // An extra release never drives the count below zero (nor disposes twice).
     if (this.inFlight === 0) return
     this.inFlight--
-    if (this.state === LIVE) this.lastUse = now()
+    if (this.state === LIVE) this.lastUse = this.list.exact ? exactNow() : now()
     else if (this.inFlight === 0 && this.state === EVICTED) this.list.drained(this)
   }
 }
@@ -57,6 +58,8 @@ export class Entry<T> implements Lease<T> {
 export class Lru<T> {
   head: Entry<T> | undefined = undefined
   tail: Entry<T> | undefined = undefined
+  /** Records' last use is read from the clock itself (idle expiry), not a shared reading. */
+  exact = false
 
   /** `drained` is called when an evicted record's last lease is released. */
   constructor(readonly drained: (entry: Entry<T>) => void) {}

@@ -1,7 +1,8 @@
 // Idle expiry: walks from the least recently acquired record and evicts the idle ones. An
 // acquire calls it with a small budget (timers may not fire between requests, as on
 // workerd); where timers fire, one timer also sweeps, due when the oldest record turns idle.
-import { exactNow, now, TICK } from './clock.ts'
+import { MAX_DURATION } from '../parse/duration.ts'
+import { exactNow } from './clock.ts'
 import type { Entry, Lru } from './entry.ts'
 
 export class IdleExpiry<T> {
@@ -11,8 +12,9 @@ export class IdleExpiry<T> {
   #timer: ReturnType<typeof setTimeout> | undefined = undefined
 
   constructor(idle: number, lru: Lru<T>, evict: (entry: Entry<T>) => void) {
-    // Times lag real time by up to TICK: waiting that much longer, expiry never comes early.
-    this.#idle = idle + TICK
+    // Times are whole milliseconds, each up to 1 ms before the moment it stands for: one
+    // more, and expiry never comes early.
+    this.#idle = idle + 1
     this.#lru = lru
     this.#evict = evict
   }
@@ -41,7 +43,7 @@ export class IdleExpiry<T> {
    * evicted: the caller creates anew.
    */
   touch(entry: Entry<T>, budget: number): boolean {
-    const t = now()
+    const t = exactNow()
     if (t - entry.lastUse >= this.#idle && entry.inFlight === 0) {
       this.#evict(entry)
       return false
@@ -67,7 +69,10 @@ export class IdleExpiry<T> {
 
   // Due when the oldest record turns idle, plus slack to batch neighbours.
   #schedule(delay: number): void {
-    const timer = setTimeout(this.#sweep, delay + Math.min(this.#idle / 8, 1000))
+    const timer = setTimeout(
+      this.#sweep,
+      Math.min(delay + Math.min(this.#idle / 8, 1000), MAX_DURATION),
+    )
     ;(timer as { unref?: () => void }).unref?.()
     this.#timer = timer
   }
