@@ -73,8 +73,9 @@ async function warmUp(spec: string | undefined): Promise<() => void> {
   })
   // The supervisor gone means nobody can reach this worker any more.
   process.on('disconnect', () => process.exit(0))
-  // Only a head start: never let it hold the worker (the app's import warms it anyway).
-  if (TYPESCRIPT.test(entryFileOf(spec) ?? '')) {
+  // Only a head start, for a spare: never let it hold the worker (the app's import warms
+  // it anyway, and a worker told to load at once would only wait for it).
+  if (process.env.SWITCHYARD_SPARE === '1' && TYPESCRIPT.test(entryFileOf(spec) ?? '')) {
     let timer: ReturnType<typeof setTimeout> | undefined
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, WARM_LIMIT_MS)

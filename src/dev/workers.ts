@@ -61,14 +61,14 @@ export class DevWorkers {
 
   /** A worker serving the entry as it is now; rejects if it dies before it listens. */
   async start(): Promise<DevWorker> {
-    let forked = this.#spare ?? this.#fork()
+    let forked = this.#spare ?? this.#fork(false)
     this.#spare = undefined
     this.#starting = forked
     try {
       // A spare that died while it waited is no reason to fail: fork again, as without one.
       await forked.warm.catch(() => {
         if (this.#closed) throw new Error('the dev server is closing')
-        forked = this.#fork()
+        forked = this.#fork(false)
         this.#starting = forked
         return forked.warm
       })
@@ -80,7 +80,7 @@ export class DevWorkers {
       // and the spare's start takes a core.
       if (this.#options.spare !== false) {
         setTimeout(() => {
-          if (!this.#closed && this.#spare === undefined) this.#spare = this.#fork()
+          if (!this.#closed && this.#spare === undefined) this.#spare = this.#fork(true)
         }, SPARE_DELAY_MS).unref()
       }
     }
@@ -116,7 +116,8 @@ export class DevWorkers {
     this.#spare = undefined
   }
 
-  #fork(): Forked {
+  /** A spare also warms the TypeScript loader while it waits; a worker loading at once need not. */
+  #fork(spare: boolean): Forked {
     const { entry, trustProxy, inspect } = this.#options
     const child = fork(WORKER, [], {
       env: {
@@ -125,6 +126,7 @@ export class DevWorkers {
         SWITCHYARD_TRUST_PROXY: trustProxy ? '1' : '',
         // Framework instances install their dev error hooks (core/frameworks.ts).
         SWITCHYARD_DEV: '1',
+        SWITCHYARD_SPARE: spare ? '1' : '',
       },
       execArgv: inspect ? [...process.execArgv, '--inspect=127.0.0.1:0'] : process.execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
