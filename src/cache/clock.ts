@@ -24,9 +24,10 @@ let shared: boolean | undefined =
  * A monotonic clock in whole milliseconds, never ahead of real time and about TICK behind
  * it at most while the event loop turns (a loop blocked for longer leaves the reading as
  * old as the block): for times whose exactness nothing depends on (the last use that
- * instances() reports, negative results' age). Idle expiry reads `exactNow()`. Under load, reading performance.now() on every release, or a timer
- * every millisecond to share a reading, each cost about 2 % of a tenant's request
- * (measured against no clock at all); one timer per TICK costs nothing measurable.
+ * instances() reports, negative results' age). Idle expiry reads `exactNow()`. Under
+ * load, reading the clock on every release, or a timer every millisecond to share a
+ * reading, each cost about 2 % of a tenant's request (measured against no clock at all);
+ * one timer per TICK costs nothing measurable.
  * Whole numbers, because V8 keeps small integers in the cache record itself, where a
  * fraction would be a number object of its own: one more cold read and write per release.
  * (On 64-bit Node, readings stay small integers for the first 24 days of a process;
@@ -35,7 +36,7 @@ let shared: boolean | undefined =
  */
 export function now(): number {
   if (cached >= 0) return cached
-  const t = Math.floor(performance.now())
+  const t = exactNow()
   if (shared === false) return t
   const timer: unknown = setTimeout(expire, TICK)
   if (typeof (timer as { unref?: unknown } | null)?.unref === 'function') {
