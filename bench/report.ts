@@ -58,10 +58,11 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
-export function machine(pinned: string): string {
+export function machine(pinned: string, neighbour?: string): string {
   const model = cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU'
   const load = loadavg()[0]?.toFixed(2)
-  return `${cpus().length} cores, ${model}, Node ${process.version}, ${pinned}, load average ${load} at start`
+  const also = neighbour === undefined ? '' : `, ${neighbour}`
+  return `${cpus().length} cores, ${model}, Node ${process.version}, ${pinned}, load average ${load} at start${also}`
 }
 
 const best = (rounds: Round[], key: 'rps') => Math.max(...rounds.map((r) => r[key]))

@@ -1,5 +1,6 @@
 // npm run bench [-- --quick] [-- --only node-http,mount-node,upstream] [-- --rounds 5 --duration 3]
 //   [-- --pairs 3 --pair-duration 8] [-- --tool autocannon|wrk] [-- --connections 50]
+//   [-- --neighbour]
 // Starts every configuration as its own server process, then loads them round-robin (each
 // round of each configuration preceded by a warm-up), reading the server's CPU time around
 // each measured round: the table. Then the targets in paired rounds (bench/paired.ts): their
@@ -16,6 +17,7 @@ import {
   startServer,
   warmKeys,
 } from './load.ts'
+import { NEIGHBOUR, startNeighbour } from './neighbour.ts'
 import { pairedRounds } from './paired.ts'
 import { checkTargets, machine, printTable, type Report, summarize, write } from './report.ts'
 import { upstreamRows } from './upstream.ts'
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     connections: { type: 'string', default: '50' },
     tool: { type: 'string', default: 'auto' },
+    neighbour: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results' },
   },
 })
@@ -51,7 +54,7 @@ for (const name of names) {
 
 const pin = pinning()
 const { tool, description: loader } = chooseTool(values.tool)
-const description = machine(pin.description)
+const description = machine(pin.description, values.neighbour ? NEIGHBOUR : undefined)
 console.log(description)
 if (names.length > 0) {
   console.log(`${names.length} configurations × ${rounds} rounds of ${duration} s`)
@@ -59,6 +62,7 @@ if (names.length > 0) {
 }
 
 const servers: RunningServer[] = []
+const stopNeighbour = values.neighbour ? startNeighbour() : undefined
 const stopAll = () => {
   for (const server of servers) server.stop()
 }
@@ -131,4 +135,5 @@ try {
   }
 } finally {
   stopAll()
+  stopNeighbour?.()
 }
