@@ -1,33 +1,61 @@
-// `--neighbour`: a process that presses on the caches the server shares with the rest of the
-// machine, as another tenant of a cloud machine does. It reads and writes 64 MB at random, at
-// the lowest priority, on the load generator's core (the orchestrator's affinity, which
-// children inherit): it runs while the load generator waits for answers and takes no time
-// from the server. A ratio that falls under it is the price of memory that a configuration
-// reads and that pressure makes cold (docs/performance.md).
+// `--neighbours N`: processes that press on the caches the server shares with the rest of the
+// machine, as other tenants of a cloud machine do. Each reads and writes 64 MB at random, at
+// the lowest priority, on the load generator's core (the orchestrator's pinned affinity,
+// which children inherit): they run while the load generator waits for answers and take no
+// time from the server. A ratio that falls under them is the price of memory that a
+// configuration reads and that pressure makes cold (docs/performance.md). The upstream rows'
+// upstream servers run on that core too, and so share it with them.
 import { spawn } from 'node:child_process'
 import { setPriority } from 'node:os'
 
-const WALK = `const a = new Float64Array(8 * 1024 * 1024)
+// Every million steps it checks that the orchestrator is still there, and leaves with it
+// (killed by a signal, the orchestrator never runs its exit hooks).
+const walk = (parent: number) => `const a = new Float64Array(8 * 1024 * 1024)
 let x = 1
 let s = 0
-for (;;) {
+for (let n = 1; ; n++) {
   x = (Math.imul(x, 1103515245) + 12345) >>> 0
   const j = x & (a.length - 1)
-  s += a[j]
+  s += a[j] + 1
   a[j] = s
+  if ((n & 0xfffff) === 0) {
+    try {
+      process.kill(${parent}, 0)
+    } catch {
+      process.exit()
+    }
+  }
 }`
 
-/** Starts the neighbour; the function returned stops it (so does this process's exit). */
-export function startNeighbour(): () => void {
-  const child = spawn(process.execPath, ['-e', WALK], { stdio: 'ignore' })
-  if (child.pid !== undefined) setPriority(child.pid, 19)
-  // Not a reason to stay alive: the orchestrator's exit stops it.
-  child.unref()
+/** Starts `count` neighbours; the function returned stops them (so does this process's exit). */
+export function startNeighbours(count: number): () => void {
+  const children = Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, ['-e', walk(process.pid)], { stdio: 'ignore' })
+    child.on('error', (error) => console.error(`a neighbour failed to start: ${error.message}`))
+    if (child.pid !== undefined) setPriority(child.pid, 19)
+    // Not a reason to stay alive: the orchestrator's exit stops it.
+    child.unref()
+    return child
+  })
   const stop = () => {
-    child.kill()
+    for (const child of children) child.kill()
   }
   process.once('exit', stop)
   return stop
 }
 
-export const NEIGHBOUR = 'a neighbour pressing on the shared caches (--neighbour)'
+/** The option's value, checked; and what the report says of it (undefined for none). */
+export function readNeighbours(
+  value: string | undefined,
+  pinned: boolean,
+): { count: number; description: string | undefined } {
+  const count = Number(value ?? 0)
+  if (!Number.isInteger(count) || count < 0) {
+    console.error(`--neighbours takes a count (0, 1, 2 …), not "${value}"`)
+    process.exit(2)
+  }
+  if (count === 0) return { count, description: undefined }
+  if (!pinned) console.warn('--neighbours: not pinned, so they may take time from the server')
+  const description = `${count} neighbour${count === 1 ? '' : 's'} pressing on the shared caches (--neighbours)`
+  return { count, description }
+}

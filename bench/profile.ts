@@ -1,4 +1,4 @@
-// npm run bench:profile [-- --only mount-node,subdomains-100k] [-- --duration 10] [-- --neighbour]
+// npm run bench:profile [-- --only mount-node,subdomains-100k] [-- --duration 10] [-- --neighbours 1]
 // Profiles servers under the same load as `npm run bench` (after a warm-up) and prints the
 // top self-time functions: all of them, then switchyard's own (src/).
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import { configs } from './configs.ts'
 import { formatRows, selfTimes } from './cpuprofile.ts'
 import { chooseTool, load, pinning, startServer, warmKeys } from './load.ts'
-import { startNeighbour } from './neighbour.ts'
+import { readNeighbours, startNeighbours } from './neighbour.ts'
 
 const { values } = parseArgs({
   options: {
@@ -17,7 +17,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     tool: { type: 'string', default: 'auto' },
     top: { type: 'string', default: '15' },
-    neighbour: { type: 'boolean', default: false },
+    neighbours: { type: 'string' },
     out: { type: 'string' },
   },
 })
@@ -26,7 +26,12 @@ const pin = pinning()
 const { tool } = chooseTool(values.tool)
 const top = Number(values.top)
 const report: string[] = []
-if (values.neighbour) startNeighbour()
+const neighbours = readNeighbours(values.neighbours, pin.server.length > 0)
+if (neighbours.description !== undefined) {
+  report.push(`Profiled beside ${neighbours.description}.`, '')
+  console.log(report[0])
+}
+startNeighbours(neighbours.count)
 
 for (const name of values.only.split(',')) {
   const config = configs.get(name.trim())

@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [-- --only node-http,mount-node,upstream] [-- --rounds 5 --duration 3]
 //   [-- --pairs 3 --pair-duration 8] [-- --tool autocannon|wrk] [-- --connections 50]
-//   [-- --neighbour]
+//   [-- --neighbours 1] (written to .bench/neighbours unless --out says otherwise)
 // Starts every configuration as its own server process, then loads them round-robin (each
 // round of each configuration preceded by a warm-up), reading the server's CPU time around
 // each measured round: the table. Then the targets in paired rounds (bench/paired.ts): their
@@ -17,7 +17,7 @@ import {
   startServer,
   warmKeys,
 } from './load.ts'
-import { NEIGHBOUR, startNeighbour } from './neighbour.ts'
+import { readNeighbours, startNeighbours } from './neighbour.ts'
 import { pairedRounds } from './paired.ts'
 import { checkTargets, machine, printTable, type Report, summarize, write } from './report.ts'
 import { upstreamRows } from './upstream.ts'
@@ -33,8 +33,8 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     connections: { type: 'string', default: '50' },
     tool: { type: 'string', default: 'auto' },
-    neighbour: { type: 'boolean', default: false },
-    out: { type: 'string', default: 'bench/results' },
+    neighbours: { type: 'string' },
+    out: { type: 'string' },
   },
 })
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 3))
@@ -54,7 +54,10 @@ for (const name of names) {
 
 const pin = pinning()
 const { tool, description: loader } = chooseTool(values.tool)
-const description = machine(pin.description, values.neighbour ? NEIGHBOUR : undefined)
+const neighbours = readNeighbours(values.neighbours, pin.server.length > 0)
+// A run beside neighbours is not the reference the docs show: it goes elsewhere by default.
+const out = values.out ?? (neighbours.count > 0 ? '.bench/neighbours' : 'bench/results')
+const description = machine(pin.description, neighbours.description)
 console.log(description)
 if (names.length > 0) {
   console.log(`${names.length} configurations × ${rounds} rounds of ${duration} s`)
@@ -62,7 +65,7 @@ if (names.length > 0) {
 }
 
 const servers: RunningServer[] = []
-const stopNeighbour = values.neighbour ? startNeighbour() : undefined
+const stopNeighbours = startNeighbours(neighbours.count)
 const stopAll = () => {
   for (const server of servers) server.stop()
 }
@@ -126,7 +129,7 @@ try {
     ...(upstream === undefined ? {} : { upstream }),
   }
   printTable(report)
-  write(report, values.out)
+  write(report, out)
   if (summaries.some((s) => s.failures > 0)) {
     console.error(
       '\nSome requests failed (non-2xx, errors or timeouts): see the rows marked "failed".',
@@ -135,5 +138,5 @@ try {
   }
 } finally {
   stopAll()
-  stopNeighbour?.()
+  stopNeighbours()
 }
