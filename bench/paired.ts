@@ -87,6 +87,8 @@ export async function measurePairs(
   log: (line: string) => void,
 ): Promise<PairedRatios> {
   const ratios: PairedRatios = { name, baseline, rps: [], cpu: [] }
+  // How much of its time the server was busy, per pair (the lower of its two sides).
+  const busiest: number[] = []
   const { connections, tool } = settings
   for (let i = 0; i < settings.pairs; i++) {
     const server = await start()
@@ -114,6 +116,7 @@ export async function measurePairs(
       ratios.cpu.push(b.cpu / t.cpu)
       // Below 90 % busy the load generator, not the server, may have set the pace.
       const busy = Math.min(b.busy, t.busy)
+      busiest.push(Math.round(busy * 100))
       if (busy < 0.9)
         log(`  pair ${i + 1} of ${name}: server busy only ${Math.round(busy * 100)} %`)
     } finally {
@@ -121,7 +124,7 @@ export async function measurePairs(
     }
   }
   log(
-    `paired ${name} / ${baseline}: req/s ${ratios.rps.map((r) => r.toFixed(2)).join(' ')}, CPU ${ratios.cpu.map((r) => r.toFixed(2)).join(' ')}`,
+    `paired ${name} / ${baseline}: req/s ${ratios.rps.map((r) => r.toFixed(2)).join(' ')}, CPU ${ratios.cpu.map((r) => r.toFixed(2)).join(' ')}, server busy ${busiest.join(' ')} %`,
   )
   return ratios
 }
