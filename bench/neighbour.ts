@@ -1,10 +1,10 @@
-// `--neighbours N`: processes that press on the caches the server shares with the rest of the
-// machine, as other tenants of a cloud machine do. Each reads and writes 64 MB at random, at
-// the lowest priority, on the load generator's core (the orchestrator's pinned affinity,
-// which children inherit): they run while the load generator waits for answers and take no
-// time from the server. A ratio that falls under them is the price of memory that a
-// configuration reads and that pressure makes cold (docs/performance.md). The upstream rows'
-// upstream servers run on that core too, and so share it with them.
+// `--neighbours N`: processes beside the load generator that reproduce, on demand, the
+// stretches in which the hot-path lines fall on a shared machine. Each reads and writes 64 MB
+// at random at nice 19 on the load generator's core (the orchestrator's pinned affinity,
+// which children inherit), taking a little of its time: the server stays about 98 % busy.
+// The same walkers as idle-class processes (SCHED_IDLE, which never delay the load
+// generator) moved nothing, so it is not the pressure on the shared caches that these
+// reproduce (docs/performance.md). The upstream rows' upstream servers share that core too.
 import { spawn } from 'node:child_process'
 import { setPriority } from 'node:os'
 
@@ -56,6 +56,6 @@ export function readNeighbours(
   }
   if (count === 0) return { count, description: undefined }
   if (!pinned) console.warn('--neighbours: not pinned, so they may take time from the server')
-  const description = `${count} neighbour${count === 1 ? '' : 's'} pressing on the shared caches (--neighbours)`
+  const description = `${count} neighbour${count === 1 ? '' : 's'} at nice 19 on the load core (--neighbours)`
   return { count, description }
 }
