@@ -88,7 +88,7 @@ export async function measurePairs(
 ): Promise<PairedRatios> {
   const ratios: PairedRatios = { name, baseline, rps: [], cpu: [] }
   // How much of its time the server was busy, per pair (the lower of its two sides).
-  const busiest: number[] = []
+  const leastBusy: number[] = []
   const { connections, tool } = settings
   for (let i = 0; i < settings.pairs; i++) {
     const server = await start()
@@ -116,7 +116,7 @@ export async function measurePairs(
       ratios.cpu.push(b.cpu / t.cpu)
       // Below 90 % busy the load generator, not the server, may have set the pace.
       const busy = Math.min(b.busy, t.busy)
-      busiest.push(Math.round(busy * 100))
+      leastBusy.push(Math.round(busy * 100))
       if (busy < 0.9)
         log(`  pair ${i + 1} of ${name}: server busy only ${Math.round(busy * 100)} %`)
     } finally {
@@ -124,7 +124,7 @@ export async function measurePairs(
     }
   }
   log(
-    `paired ${name} / ${baseline}: req/s ${ratios.rps.map((r) => r.toFixed(2)).join(' ')}, CPU ${ratios.cpu.map((r) => r.toFixed(2)).join(' ')}, server busy ${busiest.join(' ')} %`,
+    `paired ${name} / ${baseline}: req/s ${ratios.rps.map((r) => r.toFixed(2)).join(' ')}, CPU ${ratios.cpu.map((r) => r.toFixed(2)).join(' ')}, server busy ${leastBusy.join(' ')} %`,
   )
   return ratios
 }

@@ -5,7 +5,7 @@
 // round of each configuration preceded by a warm-up), reading the server's CPU time around
 // each measured round: the table. Then the targets in paired rounds (bench/paired.ts): their
 // ratios. Then the upstream rows (bench/upstream.ts; `--only upstream` for them alone).
-// Writes bench/results/latest.{json,md,svg}.
+// Writes bench/results/latest.{json,md,svg} (or to --out; to .bench/neighbours with --neighbours).
 import { parseArgs } from 'node:util'
 import { type Config, configs } from './configs.ts'
 import {
