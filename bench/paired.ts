@@ -116,9 +116,9 @@ export async function measurePairs(
       ratios.cpu.push(b.cpu / t.cpu)
       // Below 90 % busy the load generator, not the server, may have set the pace.
       const busy = Math.min(b.busy, t.busy)
-      leastBusy.push(Math.round(busy * 100))
-      if (busy < 0.9)
-        log(`  pair ${i + 1} of ${name}: server busy only ${Math.round(busy * 100)} %`)
+      const percent = Math.round(busy * 100)
+      leastBusy.push(percent)
+      if (busy < 0.9) log(`  pair ${i + 1} of ${name}: server busy only ${percent} %`)
     } finally {
       server.stop()
     }
