@@ -1,7 +1,9 @@
-// A new user's first run: the packed tarball installed into fresh `npm init -y` projects
-// (`commonjs`, as npm 11 writes it, and `module`) with Express, Hono, Fastify and Koa, then
-// `switchyard routes`, `dev` (one request, one reload) and `serve`, through the installed
-// bin. Uses the npm registry (or npm's cache) like any new project.
+// A new user's first run: the packed tarball installed into a fresh `npm init -y` project
+// with Express, Hono, Fastify and Koa, then `switchyard routes`, `dev` (one request, one
+// reload) and `serve`, through the installed bin, with the project's "type" `commonjs` (as
+// npm 11 writes it) and then `module` (what changes between the two is how app.ts loads, not
+// what is installed, so one install serves both). Uses the npm registry (or npm's cache) like
+// any new project.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -62,38 +64,36 @@ export default mount(new Hono().get('/', (c) => c.text(label)), {
 
 describe('a fresh npm project with the packed tarball', { timeout: 300_000 }, () => {
   let work: string
-  let tarball: string
+  let dir: string
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'switchyard-fresh-'))
     await run(['pack', '--pack-destination', work, '--silent'], ROOT)
     const packed = readdirSync(work).find((name) => name.endsWith('.tgz'))
     assert.ok(packed, 'npm pack made a tarball')
-    tarball = join(work, packed)
+    dir = join(work, 'project')
+    mkdirSync(dir)
+    await run(['init', '-y'], dir)
+    await run(
+      [
+        'install',
+        join(work, packed),
+        'express',
+        'hono',
+        'fastify',
+        'koa',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+      ],
+      dir,
+    )
   })
   after(() => rmSync(work, { recursive: true, force: true }))
 
   for (const type of ['commonjs', 'module']) {
     describe(`"type": "${type}"`, () => {
-      let dir: string
       before(async () => {
-        dir = join(work, type)
-        mkdirSync(dir)
-        await run(['init', '-y'], dir)
         await run(['pkg', 'set', `type=${type}`], dir)
-        await run(
-          [
-            'install',
-            tarball,
-            'express',
-            'hono',
-            'fastify',
-            'koa',
-            '--no-audit',
-            '--no-fund',
-            '--prefer-offline',
-          ],
-          dir,
-        )
         writeFileSync(join(dir, 'app.ts'), app('v1'))
       })
 
